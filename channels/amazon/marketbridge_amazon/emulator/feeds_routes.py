@@ -1,0 +1,189 @@
+"""Listings Items ``patchListingsItem`` and Feeds 2021-06-30 (``JSON_LISTINGS_FEED``).
+
+Listings live in ``emulator.listings`` as ``{sku: {fulfillment_channel_code: quantity}}``
+(seeded with the demo catalogue). ``fulfillment_availability`` patches
+``merge`` or ``replace`` the entries; a channel code is ``DEFAULT`` or a known
+supply source id. Feed documents are uploaded to a presigned URL valid for
+five minutes; a feed is DONE ``feed_seconds`` after creation and its
+processing report follows ``listings-feed-processing-report-schema-v2.json``.
+"""
+from __future__ import annotations
+
+import json
+import secrets
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from flask import Flask, Response, request
+
+from marketbridge.testing.demo_catalogue import DEMO_PRODUCTS, UNKNOWN_SKU
+
+from marketbridge_amazon.emulator.model import at
+
+if TYPE_CHECKING:
+    from marketbridge_amazon.emulator.core import AmazonEmulator
+
+UPLOAD_LIFETIME = timedelta(minutes=5)
+
+
+def seed_listings(emu: AmazonEmulator) -> None:
+    for product in DEMO_PRODUCTS:
+        emu.listings.setdefault(product.sku, {"DEFAULT": product.stock})
+    emu.listings.setdefault(UNKNOWN_SKU, {"DEFAULT": 5})
+
+
+def apply_patches(emu: AmazonEmulator, sku: str, patches: Any) -> list[str]:
+    """Apply availability patches to a listing; returns problems (nothing changes when there are any)."""
+    if sku not in emu.listings:
+        return [f"SKU '{sku}' does not exist for this seller in this marketplace."]
+    if not isinstance(patches, list) or not patches:
+        return ["patches must list at least one operation"]
+    changes: list[tuple[str, dict[str, int]]] = []
+    for patch in patches:
+        if not isinstance(patch, dict) or patch.get("op") not in ("add", "replace", "merge", "delete"):
+            return ["Each patch needs op add, replace, merge or delete"]
+        if patch.get("path") != "/attributes/fulfillment_availability":
+            return [f"The emulator only supports /attributes/fulfillment_availability, not {patch.get('path')!r}"]
+        entries: dict[str, int] = {}
+        for value in patch.get("value") or ():
+            code, quantity = value.get("fulfillment_channel_code"), value.get("quantity")
+            if code != "DEFAULT" and code not in emu.supply_sources:
+                return [f"Unknown fulfillment_channel_code {code!r}"]
+            if not isinstance(quantity, int) or quantity < 0:
+                return [f"quantity for {code!r} must be a whole number of at least 0"]
+            entries[code] = quantity
+        changes.append((patch["op"], entries))
+    for op, entries in changes:
+        if op in ("replace", "add"):
+            emu.listings[sku] = dict(entries)
+        elif op == "merge":
+            emu.listings[sku].update(entries)
+        else:
+            for code in entries:
+                emu.listings[sku].pop(code, None)
+    return []
+
+
+def register(emu: AmazonEmulator, app: Flask) -> None:
+    seed_listings(emu)
+
+    @app.patch("/listings/2021-08-01/items/<seller>/<path:sku>")
+    @emu.guarded("patchListingsItem")
+    def patch_listings_item(seller_id: str, seller: str, sku: str) -> Response:
+        op = "patchListingsItem"
+        body = emu.json_body()
+        if seller != seller_id:
+            return emu.error(403, "Unauthorized", "Access to requested resource is denied.", operation=op)
+        marketplaces = [m for m in request.args.get("marketplaceIds", "").split(",") if m]
+        if not marketplaces or not set(marketplaces) <= set(emu.marketplace_ids):
+            return emu.error(400, "InvalidInput", "Invalid Input", "marketplaceIds is required", operation=op)
+        if not isinstance(body, dict) or not body.get("productType"):
+            return emu.error(400, "InvalidInput", "Invalid Input", "productType and patches are required",
+                             operation=op)
+        problems = apply_patches(emu, sku, body.get("patches"))
+        answer: dict[str, Any] = {"sku": sku, "status": "INVALID" if problems else "ACCEPTED",
+                                  "submissionId": secrets.token_hex(16), "issues": []}
+        for problem in problems:
+            answer["issues"].append({"code": "4000004", "message": problem, "severity": "ERROR",
+                                     "categories": ["INVALID_ATTRIBUTE"]})
+        return emu.answer(answer, operation=op)
+
+    @app.post("/feeds/2021-06-30/documents")
+    @emu.guarded("createFeedDocument")
+    def create_feed_document(seller_id: str) -> Response:
+        body = emu.json_body()
+        if not isinstance(body, dict) or not body.get("contentType"):
+            return emu.error(400, "InvalidInput", "Invalid Input", "contentType is required",
+                             operation="createFeedDocument")
+        document_id = emu.next_id("3d4e42b5-1d6e-44e8-a89c-")
+        expires = int((emu.now() + UPLOAD_LIFETIME).timestamp())
+        emu.documents[document_id] = {"content": None, "gzip": False, "restricted": False, "seller": seller_id,
+                                      "upload_expires": expires, "rows": 0}
+        return emu.answer({"feedDocumentId": document_id,
+                           "url": f"{request.host_url.rstrip('/')}/_uploads/{document_id}?expires={expires}"},
+                          201, operation="createFeedDocument")
+
+    @app.put("/_uploads/<document_id>")
+    def upload(document_id: str) -> Response:
+        document = emu.documents.get(document_id)
+        if document is None or document.get("upload_expires", 0) < emu.now().timestamp():
+            return Response(b"<Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>",
+                            status=403, content_type="application/xml")
+        document["content"] = request.get_data()
+        return Response(b"", status=200)
+
+    @app.post("/feeds/2021-06-30/feeds")
+    @emu.guarded("createFeed")
+    def create_feed(seller_id: str) -> Response:
+        body = emu.json_body()
+        document = emu.documents.get(body.get("inputFeedDocumentId")) if isinstance(body, dict) else None
+        if (not isinstance(body, dict) or body.get("feedType") != "JSON_LISTINGS_FEED" or document is None
+                or document["content"] is None or not body.get("marketplaceIds")):
+            return emu.error(400, "InvalidInput", "Invalid Input",
+                             "feedType JSON_LISTINGS_FEED, marketplaceIds and an uploaded document are required",
+                             operation="createFeed")
+        feed_id = emu.next_id("")
+        emu.feeds[feed_id] = {"id": feed_id, "document": body["inputFeedDocumentId"], "created": emu.now(),
+                              "marketplaceIds": body["marketplaceIds"], "seller": seller_id}
+        return emu.answer({"feedId": feed_id}, 202, operation="createFeed")
+
+    @app.get("/feeds/2021-06-30/feeds/<feed_id>")
+    @emu.guarded("getFeed")
+    def get_feed(seller_id: str, feed_id: str) -> Response:
+        feed = emu.feeds.get(feed_id)
+        if feed is None or feed["seller"] != seller_id:
+            return emu.error(404, "NotFound", "The feed was not found.", operation="getFeed")
+        view: dict[str, Any] = {"feedId": feed_id, "feedType": "JSON_LISTINGS_FEED",
+                                "marketplaceIds": feed["marketplaceIds"], "createdTime": at(feed["created"])}
+        done_at = feed["created"] + timedelta(seconds=emu.feed_seconds)
+        if emu.now() < done_at:
+            view["processingStatus"] = "IN_PROGRESS"
+            return emu.answer(view, operation="getFeed")
+        if "status" not in feed:
+            _process_feed(emu, feed)
+        view.update(processingStatus=feed["status"], processingStartTime=at(feed["created"]),
+                    processingEndTime=at(done_at))
+        if feed.get("result"):
+            view["resultFeedDocumentId"] = feed["result"]
+        return emu.answer(view, operation="getFeed")
+
+    @app.get("/feeds/2021-06-30/documents/<document_id>")
+    @emu.guarded("getFeedDocument")
+    def get_feed_document(seller_id: str, document_id: str) -> Response:
+        document = emu.documents.get(document_id)
+        if document is None or document["seller"] != seller_id or document["content"] is None:
+            return emu.error(404, "NotFound", "The feed document was not found.", operation="getFeedDocument")
+        expires = int((emu.now() + UPLOAD_LIFETIME).timestamp())
+        return emu.answer({"feedDocumentId": document_id,
+                           "url": f"{request.host_url.rstrip('/')}/_downloads/{document_id}?expires={expires}"},
+                          operation="getFeedDocument")
+
+
+def _process_feed(emu: AmazonEmulator, feed: dict[str, Any]) -> None:
+    try:
+        document = json.loads(emu.documents[feed["document"]]["content"])
+        messages = document["messages"]
+        if document["header"]["version"] != "2.0" or not isinstance(messages, list) or not messages:
+            raise ValueError("header")
+    except (ValueError, KeyError, TypeError):
+        feed["status"] = "FATAL"
+        return
+    issues = []
+    accepted = 0
+    for message in messages:
+        problems = (["PATCH messages need productType"] if message.get("operationType") == "PATCH"
+                    and not message.get("productType") else apply_patches(emu, message.get("sku", ""),
+                                                                        message.get("patches")))
+        for problem in problems:
+            issues.append({"messageId": message.get("messageId"), "sku": message.get("sku"), "code": "4000004",
+                           "severity": "ERROR", "message": problem})
+        accepted += 0 if problems else 1
+    report = {"header": {"sellerId": document["header"].get("sellerId", feed["seller"]), "version": "2.0",
+                         "feedId": feed["id"]},
+              "issues": issues,
+              "summary": {"errors": len(issues), "warnings": 0, "messagesProcessed": len(messages),
+                          "messagesAccepted": accepted, "messagesInvalid": len(messages) - accepted}}
+    result_id = emu.next_id("amzn1.tortuga.4.eu.")
+    emu.documents[result_id] = {"content": json.dumps(report).encode(), "gzip": False, "restricted": False,
+                                "seller": feed["seller"], "rows": len(messages)}
+    feed.update(status="DONE", result=result_id)

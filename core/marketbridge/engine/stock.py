@@ -1,0 +1,255 @@
+"""Stock from the shop to every marketplace listing of the product (P1, K2).
+
+The shop reports which products' stock changed since a cursor; for each
+listing of those products on the shop's connections, the ``stock_source``
+policy decides the quantity to offer, and a stock message is queued only if
+it differs from what the marketplace already has (deltas only). A newer
+quantity replaces a not-yet-sent one for the same listing, so a burst of
+changes costs one marketplace update.
+"""
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+from typing import Iterable
+
+import sqlalchemy as sa
+
+from marketbridge.adapters import StockLevel
+from marketbridge.decisions import ListingFacts
+from marketbridge.engine import problems
+from marketbridge.engine.failures import handle_stream_failure
+from marketbridge.engine.leases import cursor_row, is_due, lease
+from marketbridge.errors import AdapterError
+from marketbridge.host import Host
+from marketbridge.models import (
+    Connection,
+    Listing,
+    Order,
+    OrderLine,
+    OrderState,
+    OutboxMessage,
+    OutboxState,
+    Shop,
+    Store,
+    StoreStock,
+    db,
+)
+from marketbridge.plugins import PolicyError, call_policy
+
+#: Stock moves faster than statuses: an oversold unit costs more than a late status. One small
+#: request per shop every 10 seconds.
+DEFAULT_POLL_SECONDS = 10
+#: New listings read per stock poll; the rest follow at the next polls.
+UNSENT_PER_RUN = 500
+FULL_READ_EVERY = timedelta(days=1)
+
+
+def poll_stock(host: Host, shop_id: int, *, owner: str | None = None, force: bool = False) -> int:
+    """Read the shop's stock changes since the cursor and queue updates; returns messages queued."""
+    shop = db.session.get(Shop, shop_id)
+    if shop is None or shop.auth_problem:
+        return 0
+    queued = 0
+    with lease("shop", shop_id, "stock", host.clock, owner=owner) as cursor:
+        if not force and not is_due(cursor, host.clock.now()):
+            return 0
+        adapter = host.shop_adapter(shop)
+        for _ in range(50):
+            try:
+                page = adapter.stock_changes_since(cursor.value)
+            except AdapterError as exc:
+                handle_stream_failure(cursor, exc, host.clock.now(), shop=shop, what="reading stock from the shop")
+                db.session.commit()
+                return queued
+            queued += apply_levels(host, shop, page.levels)
+            cursor.value = page.cursor
+            cursor.failures, cursor.last_error, cursor.last_success_at = 0, None, host.clock.now()
+            db.session.commit()
+            if not page.more:
+                break
+        queued += _read_listings(host, shop, full=_full_read_due(shop.id, host.clock.now()))
+        cursor.not_before = host.clock.now() + timedelta(
+            seconds=int((shop.settings or {}).get("stock_poll_seconds", DEFAULT_POLL_SECONDS)))
+        db.session.commit()
+    return queued
+
+
+def _full_read_due(shop_id: int, now: datetime) -> bool:
+    """Once a day every listing is read in full (a safety net for changes a shop did not report)."""
+    row = cursor_row("shop", shop_id, "stock_full")
+    if row.not_before is not None and row.not_before > now:
+        return False
+    row.not_before, row.last_success_at = now + FULL_READ_EVERY, now
+    db.session.commit()
+    return True
+
+
+def _read_listings(host: Host, shop: Shop, *, full: bool) -> int:
+    """Read the stock of listings never sent yet (new listings get their first quantity), or of all of them."""
+    query = (sa.select(Listing.product_id).join(Connection, Connection.id == Listing.connection_id)
+             .where(Connection.shop_id == shop.id, Connection.active.is_(True), Listing.active.is_(True)))
+    if not full:
+        query = query.where(Listing.last_sent_quantity.is_(None)).limit(UNSENT_PER_RUN)
+    product_ids = list(dict.fromkeys(db.session.execute(query).scalars()))
+    return refresh_products(host, shop, product_ids)
+
+
+def apply_levels(host: Host, shop: Shop, levels: Iterable[StockLevel]) -> int:
+    """Queue stock messages for every listing of these products on the shop's active connections."""
+    by_product = {level.product_id: level for level in levels}
+    if not by_product:
+        return 0
+    rows = db.session.execute(
+        sa.select(Listing, Connection).join(Connection, Connection.id == Listing.connection_id)
+        .where(Connection.shop_id == shop.id, Connection.active.is_(True), Listing.active.is_(True),
+               Listing.product_id.in_(list(by_product)))).all()
+    sold = _sold_not_in_shop(shop.id, {listing.sku for listing, _ in rows})
+    own = _store_figures({listing.connection_id for listing, _ in rows}, {listing.sku for listing, _ in rows})
+    infos: dict[int, object] = {}
+    queued = 0
+    now = host.clock.now()
+    pending = _pending_by_key({listing.connection_id for listing, _ in rows})
+    for listing, connection in rows:
+        info = infos.get(connection.id) or infos.setdefault(connection.id, host.connection_info(connection))
+        reserved = sum(q for (cid, sku), q in sold.items() if sku == listing.sku and cid != connection.id)
+        facts = ListingFacts(listing.sku, listing.product_id, reserved,
+                             own.get((connection.id, listing.store_code, listing.sku)))
+        try:
+            quantity = call_policy(host.pm, "stock_source", connection=info, listing=facts,
+                                   level=by_product[listing.product_id], store_code=listing.store_code or None)
+        except PolicyError as exc:
+            problems.report(now, code="plugin_error", connection_id=connection.id, subject=listing.sku,
+                            plugin=exc.plugin, message="The plugin {plugin} failed while computing stock: {error}",
+                            params={"plugin": exc.plugin, "error": str(exc.error)})
+            continue
+        if quantity is not None and queue_stock(now, listing, int(quantity), pending):
+            queued += 1
+    return queued
+
+
+def _pending_by_key(connection_ids: set[int]) -> dict[tuple[int, str], OutboxMessage]:
+    """Not-yet-sent stock messages of these connections, by (connection, coalesce key): one query per batch."""
+    if not connection_ids:
+        return {}
+    rows = db.session.execute(sa.select(OutboxMessage).where(
+        OutboxMessage.connection_id.in_(list(connection_ids)), OutboxMessage.kind == "stock",
+        OutboxMessage.state == OutboxState.PENDING)).scalars()
+    return {(m.connection_id, m.coalesce_key or ""): m for m in rows}
+
+
+def ingest_stock_levels(host: Host, shop_id: int, levels: Iterable[StockLevel]) -> set[int]:
+    """Queue stock levels a plugin received by webhook and commit; returns the connections to deliver for.
+
+    The stock counterpart of :func:`~marketbridge.engine.shop_changes.ingest_shop_events`:
+    call :func:`marketbridge.jobs.enqueue_delivery` for each returned connection.
+    """
+    shop = db.session.get(Shop, shop_id)
+    if shop is None:
+        return set()
+    levels = list(levels)
+    apply_levels(host, shop, levels)
+    db.session.commit()
+    return set(db.session.execute(
+        sa.select(OutboxMessage.connection_id).join(Connection, Connection.id == OutboxMessage.connection_id)
+        .where(Connection.shop_id == shop_id, OutboxMessage.kind == "stock",
+               OutboxMessage.state == OutboxState.PENDING)).scalars())
+
+
+def refresh_after_sales(host: Host, connection_id: int, skus: set[str]) -> int:
+    """A sale on one marketplace lowers the quantity offered on the others at once (P1).
+
+    Recomputes every *other* active connection's listings of the sold SKUs;
+    the units sold but not yet in the shop are reserved. Returns how many
+    stock messages changed.
+    """
+    connection = db.session.get(Connection, connection_id)
+    if connection is None or not skus:
+        return 0
+    product_ids = db.session.execute(
+        sa.select(Listing.product_id).join(Connection, Connection.id == Listing.connection_id)
+        .where(Connection.shop_id == connection.shop_id, Connection.active.is_(True),
+               Connection.id != connection_id, Listing.sku.in_(list(skus))).distinct()).scalars().all()
+    return refresh_products(host, connection.shop, list(product_ids))
+
+
+def refresh_products(host: Host, shop: Shop, product_ids: list[str]) -> int:
+    """Read these products' stock from the shop now and queue what changed for every listing; commits.
+
+    Used after a sale elsewhere and when the merchant lists a product (K3).
+    A shop that cannot be read leaves things as they are: its next stock
+    change brings the listings up to date. Returns how many messages changed.
+    """
+    if not product_ids or shop.auth_problem:
+        return 0
+    adapter = host.shop_adapter(shop)
+    levels: list[StockLevel] = []
+    size = max(1, adapter.batch_size)
+    try:
+        for start in range(0, len(product_ids), size):
+            levels.extend(adapter.read_stock(product_ids[start:start + size]))
+    except AdapterError:
+        return 0
+    queued = apply_levels(host, shop, levels)
+    db.session.commit()
+    return queued
+
+
+def _sold_not_in_shop(shop_id: int, skus: set[str]) -> dict[tuple[int, str], int]:
+    """Units per (selling connection, SKU) in orders received but not yet created in the shop."""
+    if not skus:
+        return {}
+    rows = db.session.execute(
+        sa.select(Order.connection_id, OrderLine.sku, sa.func.sum(OrderLine.quantity))
+        .join(Order, Order.id == OrderLine.order_id).join(Connection, Connection.id == Order.connection_id)
+        .where(Connection.shop_id == shop_id, Order.is_test.is_(False), OrderLine.sku.in_(list(skus)),
+               Order.state.in_((OrderState.NEW, OrderState.WAITING, OrderState.HELD, OrderState.CREATING)))
+        .group_by(Order.connection_id, OrderLine.sku)).all()
+    return {(cid, sku): int(total) for cid, sku, total in rows}
+
+
+def _store_figures(connection_ids: set[int], skus: set[str]) -> dict[tuple[int, str, str], int]:
+    """The stores' own stock figures (K2) per (connection, store code, SKU), for stores that keep them."""
+    if not connection_ids or not skus:
+        return {}
+    rows = db.session.execute(
+        sa.select(Store.connection_id, Store.code, StoreStock.sku, StoreStock.quantity)
+        .join(StoreStock, StoreStock.store_id == Store.id)
+        .where(Store.connection_id.in_(list(connection_ids)), Store.stock_mode == "own",
+               StoreStock.sku.in_(list(skus)))).all()
+    return {(cid, code, sku): quantity for cid, code, sku, quantity in rows}
+
+
+def queue_stock(now: datetime, listing: Listing, quantity: int,
+                known: dict[tuple[int, str], OutboxMessage] | None = None) -> bool:
+    """Queue ``quantity`` for ``listing`` unless the marketplace has it already; returns whether a message changed.
+
+    ``known`` is the batch's pending messages (from one query); without it the
+    pending message of this listing is looked up.
+    """
+    coalesce = f"stock:{listing.sku}:{listing.store_code}"
+    if known is not None:
+        pending = known.get((listing.connection_id, coalesce))
+    else:
+        pending = db.session.execute(sa.select(OutboxMessage).where(
+            OutboxMessage.connection_id == listing.connection_id, OutboxMessage.coalesce_key == coalesce,
+            OutboxMessage.state == OutboxState.PENDING)).scalars().first()
+    if pending is not None:
+        if int(pending.payload["quantity"]) == quantity:
+            return False
+        if quantity == listing.last_sent_quantity:
+            pending.state = OutboxState.SUPERSEDED
+            return True
+        pending.payload = {**pending.payload, "quantity": quantity}
+        return True
+    if quantity == listing.last_sent_quantity:
+        return False
+    message = OutboxMessage(
+        connection_id=listing.connection_id, kind="stock", coalesce_key=coalesce,
+        idempotency_key=f"stock:{listing.connection_id}:{listing.sku}:{listing.store_code}:{uuid.uuid4().hex}",
+        payload={"sku": listing.sku, "quantity": quantity, "store_code": listing.store_code},
+        state=OutboxState.PENDING, attempts=0, next_attempt_at=now, created_at=now)
+    db.session.add(message)
+    if known is not None:
+        known[(listing.connection_id, coalesce)] = message
+    return True
