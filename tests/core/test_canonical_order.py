@@ -47,6 +47,13 @@ def test_valid_order_round_trips_through_storage_without_loss():
     (lambda o: o["lines"][0].update(sku=None), "A line needs at least one product identifier"),
     (lambda o: o["lines"][0]["unit_price"].update(amount="-1"), "unit_price: Must not be negative."),
     (lambda o: o.update(purchased_at=None), "purchased_at"),
+    # amounts: every part named, like a nested schema would
+    (lambda o: o["total"].update(amount="12,50"), "total.amount: Not a valid number."),
+    (lambda o: o["total"].update(amount="NaN"), "total.amount: Special numeric values"),
+    (lambda o: o["shipping"]["price"].pop("currency"), "shipping.price.currency: Missing data for required field."),
+    (lambda o: o["lines"][0]["tax"].update(rate="19"), "lines.0.tax.rate: Unknown field."),
+    (lambda o: o["lines"][0].update(discount="0.00"), "lines.0.discount: Invalid input type."),
+    (lambda o: o.pop("total"), "total: Missing data for required field."),
 ])
 def test_invalid_orders_give_readable_errors(change, expected):
     data = copy.deepcopy(ORDER)

@@ -8,6 +8,7 @@ the reasons, never dropped.
 """
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -23,7 +24,7 @@ from marketbridge.engine.failures import handle_stream_failure
 from marketbridge.engine.leases import is_due, lease
 from marketbridge.errors import AdapterError
 from marketbridge.host import Host
-from marketbridge.models import Connection, Order, OrderLine, OrderState, SyncCursor, db
+from marketbridge.models import Connection, Order, OrderEvent, OrderLine, OrderState, SyncCursor, db
 from marketbridge.order import OrderStatus, load_order, validation_summary
 from marketbridge.order.stored import order_to_stored
 from marketbridge.order.model import Order as CanonicalOrder
@@ -162,39 +163,105 @@ def store_page(connection: Connection, page: OrderPage, now: datetime,
                new_skus: set[str] | None = None) -> tuple[int, int]:
     """Upsert a page's orders and rejects into the inbox (no commit). Returns (received, new).
 
-    SKUs of orders seen for the first time are added to ``new_skus`` when given.
+    Orders seen for the first time are written in bulk (:class:`_NewOrders`);
+    known orders, invalid ones and ids repeated within the page go one by one
+    through the session. SKUs of orders seen for the first time are added to
+    ``new_skus`` when given.
     """
-    ids = [str(d.get("marketplace_order_id")) for d in page.orders if d.get("marketplace_order_id")]
+    ids = [_order_id(d) for d in page.orders]
     ids += [r.marketplace_order_id for r in page.rejected if r.marketplace_order_id]
+    wanted = [i for i in dict.fromkeys(ids) if i]
     existing = {
         o.marketplace_order_id: o for o in db.session.execute(
-            sa.select(Order).where(Order.connection_id == connection.id, Order.marketplace_order_id.in_(ids))
+            sa.select(Order).where(Order.connection_id == connection.id, Order.marketplace_order_id.in_(wanted))
         ).scalars()
-    } if ids else {}
+    } if wanted else {}
+    repeated = {i for i, n in Counter(ids).items() if n > 1}
+    fresh = _NewOrders(connection, now)
     new = 0
-    for data in page.orders:
-        added = _upsert(connection, data, existing, now)
+    for data, marketplace_order_id in zip(page.orders, ids):
+        checked = _validated(connection, data) if marketplace_order_id else None
+        if isinstance(checked, CanonicalOrder) and marketplace_order_id not in existing \
+                and marketplace_order_id not in repeated:
+            fresh.add(marketplace_order_id, checked)
+            added = 1
+        else:
+            added = _upsert(connection, data, marketplace_order_id, checked, existing, now)
         new += added
         if added and new_skus is not None:
             new_skus.update(line.get("sku") for line in data.get("lines", []) if line.get("sku"))
+    fresh.insert()
     for rejected in page.rejected:
         new += _store_rejected(connection, rejected, existing, now)
     return len(page.orders) + len(page.rejected), new
 
 
-def _upsert(connection: Connection, data: Mapping[str, Any], existing: dict[str, Order], now: datetime) -> int:
-    marketplace_order_id = str(data.get("marketplace_order_id") or "").strip()
-    if not marketplace_order_id:
-        return _store_rejected(connection, RejectedOrder(None, dict(data), "The order has no marketplace order id."),
-                               existing, now)
+def _order_id(data: Mapping[str, Any]) -> str:
+    return str(data.get("marketplace_order_id") or "").strip()
+
+
+def _validated(connection: Connection, data: Mapping[str, Any]) -> CanonicalOrder | str:
+    """The canonical order ``data`` describes, or the reason it cannot be imported."""
     try:
         canonical = load_order(data)
     except ValidationError as exc:
-        return _store_invalid(connection, marketplace_order_id, data, validation_summary(exc), existing, now)
+        return validation_summary(exc)
     if canonical.marketplace != connection.account.kind:
-        return _store_invalid(connection, marketplace_order_id, data,
-                              f"marketplace: {canonical.marketplace!r} is not this connection's channel",
-                              existing, now)
+        return f"marketplace: {canonical.marketplace!r} is not this connection's channel"
+    return canonical
+
+
+class _NewOrders:
+    """Orders seen for the first time on one page, inserted together with their lines and first event.
+
+    Three multi-row statements on the tables instead of the session's
+    unit of work per order: the inbox's largest cost after validation. Joins
+    the caller's transaction like everything else :func:`store_page` does.
+    """
+
+    _ORDERS, _LINES, _EVENTS = Order.__table__, OrderLine.__table__, OrderEvent.__table__
+
+    def __init__(self, connection: Connection, now: datetime) -> None:
+        self.connection, self.now = connection, now
+        self.orders: list[dict[str, Any]] = []
+        self.canonical: list[CanonicalOrder] = []
+
+    def add(self, marketplace_order_id: str, canonical: CanonicalOrder) -> None:
+        self.canonical.append(canonical)
+        self.orders.append({
+            "connection_id": self.connection.id, "marketplace": canonical.marketplace,
+            "marketplace_order_id": marketplace_order_id, "order_key": canonical.key, "state": OrderState.NEW,
+            "received_at": self.now, "holds": [], "tags": list(dict.fromkeys(canonical.tags)),
+            **_columns(canonical, order_to_stored(canonical), self.now),
+        })
+
+    def insert(self) -> None:
+        if not self.orders:
+            return
+        rows = db.session.connection()
+        inserted = rows.execute(
+            sa.insert(self._ORDERS).returning(self._ORDERS.c.id, sort_by_parameter_order=True), self.orders)
+        order_ids = list(inserted.scalars())
+        rows.execute(sa.insert(self._LINES), [
+            {"order_id": order_id, "line_id": line.line_id, "sku": line.sku, "ean": line.ean,
+             "title": line.title[:1000], "quantity": line.quantity, "quantity_shipped": 0}
+            for order_id, canonical in zip(order_ids, self.canonical) for line in canonical.lines])
+        rows.execute(sa.insert(self._EVENTS), [
+            {"order_id": order_id, "at": self.now, "kind": "fetched",
+             "message": "Received from the marketplace ({status}).",
+             "data": {"status": canonical.marketplace_status}}
+            for order_id, canonical in zip(order_ids, self.canonical)])
+
+
+def _upsert(connection: Connection, data: Mapping[str, Any], marketplace_order_id: str,
+            checked: CanonicalOrder | str | None, existing: dict[str, Order], now: datetime) -> int:
+    """Store one order through the session; ``checked`` is what :func:`_validated` said of it."""
+    if not marketplace_order_id:
+        return _store_rejected(connection, RejectedOrder(None, dict(data), "The order has no marketplace order id."),
+                               existing, now)
+    if not isinstance(checked, CanonicalOrder):
+        return _store_invalid(connection, marketplace_order_id, data, str(checked), existing, now)
+    canonical = checked
     order = existing.get(marketplace_order_id)
     payload = order_to_stored(canonical)
     if order is None:
@@ -225,20 +292,21 @@ def _upsert(connection: Connection, data: Mapping[str, Any], existing: dict[str,
     return 0
 
 
+def _columns(canonical: CanonicalOrder, payload: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """The inbox row's columns that follow the marketplace's latest copy of the order."""
+    return {
+        "payload": payload, "status": canonical.status.value,
+        "marketplace_status": canonical.marketplace_status, "purchased_at": canonical.purchased_at,
+        "marketplace_updated_at": canonical.updated_at, "changed_at": now, "is_test": canonical.is_test,
+        "prime": canonical.flags.prime, "pickup": canonical.flags.pickup, "business": canonical.flags.business,
+        "total_amount": canonical.total.amount, "currency": canonical.currency,
+    }
+
+
 def _apply(order: Order, canonical: CanonicalOrder, payload: dict[str, Any], now: datetime) -> None:
-    order.payload = payload
-    order.raw = None
-    order.status = canonical.status.value
-    order.marketplace_status = canonical.marketplace_status
-    order.purchased_at = canonical.purchased_at
-    order.marketplace_updated_at = canonical.updated_at
-    order.changed_at = now
-    order.is_test = canonical.is_test
-    order.prime = canonical.flags.prime
-    order.pickup = canonical.flags.pickup
-    order.business = canonical.flags.business
-    order.total_amount = canonical.total.amount
-    order.currency = canonical.currency
+    for column, value in _columns(canonical, payload, now).items():
+        setattr(order, column, value)
+    order.raw = None  # valid now: what was kept of an invalid copy goes
     order.tags = list(dict.fromkeys([*order.tags, *canonical.tags]))
     if order.state in (OrderState.CREATING, OrderState.CREATED):
         return

@@ -194,13 +194,15 @@ def _claim_all(connection: Connection, orders: list[Order], matched: dict[int, d
             line.shop_product_id = product.product_id if product else None
 
 
-#: Built once: statement construction costs more than running it on SQLite.
-_MARK_CREATED = sa.update(Order).where(Order.id == sa.bindparam("oid")).values(
+#: Built once, on the tables: phase 2 writes rows it no longer holds in the session (see :func:`_release`),
+#: so the ORM's statement handling and session synchronisation would be pure cost.
+_ORDERS, _CLAIMS = Order.__table__, ShopOrderClaim.__table__
+_MARK_CREATED = sa.update(_ORDERS).where(_ORDERS.c.id == sa.bindparam("oid")).values(
     state=OrderState.CREATED, shop_order_id=sa.bindparam("shop_order_id"),
     shop_order_number=sa.bindparam("shop_order_number"), created_in_shop_at=sa.bindparam("created_in_shop_at"),
     last_error=None)
-_CLAIM_DONE = sa.update(ShopOrderClaim).where(
-    ShopOrderClaim.shop_id == sa.bindparam("shop"), ShopOrderClaim.order_key == sa.bindparam("key")
+_CLAIM_DONE = sa.update(_CLAIMS).where(
+    _CLAIMS.c.shop_id == sa.bindparam("shop"), _CLAIMS.c.order_key == sa.bindparam("key")
 ).values(shop_order_id=sa.bindparam("shop_order_id"))
 
 
@@ -249,10 +251,10 @@ def _create(host: Host, connection: Connection, shop: ShopAdapter, claimed: _Cla
         return False
     checkpoint("pipeline.after_shop_call")
     now = host.clock.now()
-    db.session.execute(_MARK_CREATED, {"oid": claimed.order_id, "shop_order_id": ref.order_id,
-                                       "shop_order_number": ref.number, "created_in_shop_at": now})
-    db.session.execute(_CLAIM_DONE, {"shop": connection.shop_id, "key": claimed.order_key,
-                                     "shop_order_id": ref.order_id})
+    rows = db.session.connection()
+    rows.execute(_MARK_CREATED, {"oid": claimed.order_id, "shop_order_id": ref.order_id,
+                                 "shop_order_number": ref.number, "created_in_shop_at": now})
+    rows.execute(_CLAIM_DONE, {"shop": connection.shop_id, "key": claimed.order_key, "shop_order_id": ref.order_id})
     history.record_for(claimed.order_id, now, "created",
                        "Found in the shop as order {number} (created earlier)." if found
                        else "Created in the shop as order {number}.", number=ref.number or ref.order_id)

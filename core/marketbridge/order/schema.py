@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import timezone
 from typing import Any, Iterator, Mapping
 
-from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, missing, post_load, validate, validates_schema
 
 from marketbridge.order.model import (
     Address,
@@ -38,13 +38,37 @@ def _when() -> fields.AwareDateTime:
     return fields.AwareDateTime(default_timezone=timezone.utc, allow_none=True, load_default=None)
 
 
-class MoneySchema(Schema):
-    amount = fields.Decimal(required=True, as_string=True, allow_nan=False)
-    currency = fields.String(required=True, validate=_currency)
+class MoneyField(fields.Field):
+    """A :class:`Money` as ``{"amount": "12.34", "currency": "EUR"}``.
 
-    @post_load
-    def make(self, data: dict[str, Any], **_: Any) -> Money:
-        return Money(**data)
+    Behaves like a nested schema of those two fields (required, unknown keys
+    refused, errors keyed by field) but costs a fraction of one: an order
+    carries seven amounts, and nested schema loads were the largest share of
+    the inbox's time.
+    """
+
+    default_error_messages = {"type": "Invalid input type."}
+    _parts = {"amount": fields.Decimal(required=True, as_string=True, allow_nan=False),
+              "currency": fields.String(required=True, validate=_currency)}
+
+    def _deserialize(self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any) -> Money:
+        if not isinstance(value, Mapping):
+            raise self.make_error("type")
+        errors: dict[str, list[str]] = {key: ["Unknown field."] for key in value if key not in self._parts}
+        loaded: dict[str, Any] = {}
+        for name, part in self._parts.items():
+            try:
+                loaded[name] = part.deserialize(value.get(name, missing))
+            except ValidationError as exc:
+                errors[name] = exc.messages if isinstance(exc.messages, list) else [str(exc.messages)]
+        if errors:
+            raise ValidationError(errors)
+        return Money(**loaded)
+
+    def _serialize(self, value: Money | None, attr: str | None, obj: Any, **kwargs: Any) -> dict[str, str] | None:
+        if value is None:
+            return None
+        return {"amount": self._parts["amount"].serialize("amount", value), "currency": value.currency}
 
 
 class AddressSchema(Schema):
@@ -80,9 +104,9 @@ class OrderLineSchema(Schema):
     line_id = fields.String(required=True, validate=validate.Length(min=1, max=100))
     title = fields.String(required=True, validate=validate.Length(min=1, max=1000))
     quantity = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=100000))
-    unit_price = fields.Nested(MoneySchema, required=True)
-    tax = fields.Nested(MoneySchema, required=True)
-    discount = fields.Nested(MoneySchema, required=True)
+    unit_price = MoneyField(required=True)
+    tax = MoneyField(required=True)
+    discount = MoneyField(required=True)
     sku = fields.String(load_default=None, allow_none=True)
     ean = fields.String(load_default=None, allow_none=True)
     product_id = fields.String(load_default=None, allow_none=True)
@@ -104,9 +128,9 @@ class OrderLineSchema(Schema):
 
 class ShippingSchema(Schema):
     method = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    price = fields.Nested(MoneySchema, required=True)
-    tax = fields.Nested(MoneySchema, required=True)
-    discount = fields.Nested(MoneySchema, required=True)
+    price = MoneyField(required=True)
+    tax = MoneyField(required=True)
+    discount = MoneyField(required=True)
     service_level = fields.String(load_default=None, allow_none=True)
 
     @post_load
@@ -150,7 +174,7 @@ class OrderSchema(Schema):
     currency = fields.String(required=True, validate=_currency)
     lines = fields.List(fields.Nested(OrderLineSchema), required=True, validate=validate.Length(min=1, max=1000))
     shipping = fields.Nested(ShippingSchema, required=True)
-    total = fields.Nested(MoneySchema, required=True)
+    total = MoneyField(required=True)
     fulfilment_channel = fields.Enum(FulfilmentChannel, by_value=True, load_default=FulfilmentChannel.MERCHANT)
     prices_include_tax = fields.Boolean(load_default=True)
     sales_channel = fields.String(load_default=None, allow_none=True)

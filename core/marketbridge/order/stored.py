@@ -11,7 +11,7 @@ times more. Untrusted data always goes through ``load_order``.
 from __future__ import annotations
 
 from datetime import datetime
-from dataclasses import asdict
+from dataclasses import fields
 from decimal import Decimal
 from typing import Any, Mapping
 
@@ -90,6 +90,11 @@ def _when_out(value: datetime | None) -> str | None:
     return None if value is None else value.isoformat()
 
 
+def _flat(value: Any) -> dict[str, Any]:
+    """A dataclass of plain values as a dict (``dataclasses.asdict`` deep-copies every value, at a cost)."""
+    return {f.name: getattr(value, f.name) for f in fields(value)}
+
+
 def order_to_stored(order: Order) -> dict[str, Any]:
     """The JSON-safe stored form of a validated order (equal to ``dump_order(order)``)."""
     shipping = order.shipping
@@ -115,12 +120,12 @@ def order_to_stored(order: Order) -> dict[str, Any]:
         "fulfilment_channel": order.fulfilment_channel.value,
         "prices_include_tax": order.prices_include_tax,
         "sales_channel": order.sales_channel,
-        "buyer": asdict(order.buyer),
-        "shipping_address": None if order.shipping_address is None else asdict(order.shipping_address),
-        "billing_address": None if order.billing_address is None else asdict(order.billing_address),
-        "flags": asdict(order.flags),
+        "buyer": _flat(order.buyer),
+        "shipping_address": None if order.shipping_address is None else _flat(order.shipping_address),
+        "billing_address": None if order.billing_address is None else _flat(order.billing_address),
+        "flags": _flat(order.flags),
         "pickup_store_code": order.pickup_store_code,
-        "promise": {k: _when_out(v) for k, v in asdict(order.promise).items()},
+        "promise": {k: _when_out(v) for k, v in _flat(order.promise).items()},
         "tags": list(order.tags),
         "is_test": order.is_test,
         "notes": dict(order.notes),
