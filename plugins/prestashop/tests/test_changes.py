@@ -79,7 +79,7 @@ def test_the_first_poll_reaches_back_a_day_and_quiet_polls_return_nothing_new(sh
     recent = adapter.create_order(make_draft(order_dict(marketplace_order_id="302-7654321-7654321")))
     clock.advance(hours=2)  # e.g. the first polls failed meanwhile
     first = adapter.changes_since(None)
-    assert {e.order.order_id for e in first.events} == {recent.order_id}
+    assert {e.order.order_id for e in first.events} == {recent.order_id}, f"order {old.order_id} is older than a day"
     clock.advance(minutes=10)
     quiet = adapter.changes_since(first.cursor)
     assert quiet.events == () and quiet.more is False
