@@ -24,6 +24,7 @@ from marketbridge.adapters.common import CheckResult
 from marketbridge.adapters.demo import DemoSetup
 from marketbridge.adapters.context import AdapterContext, CarrierRuleInfo, ConnectionInfo, QuotaRecorder, StateStore
 from marketbridge.adapters.settings import FieldKind, SettingField
+from marketbridge.order.model import Money
 from marketbridge.adapters.shop import (
     ChangePage,
     Marker,
@@ -55,6 +56,7 @@ __all__ = [
     "MarketplaceChoice",
     "MarketplaceStatus",
     "Marker",
+    "Money",
     "Notice",
     "NoticeLine",
     "OrderDraft",

@@ -24,6 +24,7 @@ from marketbridge.adapters.common import CheckResult
 from marketbridge.adapters.context import AdapterContext
 from marketbridge.adapters.demo import OffersDemo
 from marketbridge.adapters.settings import SettingField
+from marketbridge.order.model import Money
 
 
 @dataclass(frozen=True)
@@ -149,11 +150,19 @@ Notice = ShipmentNotice | StatusNotice
 
 @dataclass(frozen=True)
 class StockUpdate:
-    """Quantity to offer for one listing, optionally for one pickup store (K2)."""
+    """Quantity to offer for one listing, optionally for one pickup store (K2), and its price (P2).
+
+    ``price`` is set only when the connection syncs prices and the channel
+    declares ``syncs_prices``; it is the shop's price after the connection's
+    selling policy, in the marketplace's currency, and only ever on the
+    shop-wide update (``store_code`` ``None``). Send it together with the
+    quantity: both are one offer.
+    """
 
     sku: str
     quantity: int
     store_code: str | None = None
+    price: Money | None = None
 
 
 @dataclass(frozen=True)
@@ -205,6 +214,9 @@ class ChannelAdapter(OffersDemo, ABC):
       ``register_blueprints`` instead and may leave this empty.
     * ``statuses`` – what the channel can send, for the status mapping (S1).
     * ``stock_batch_size`` – the most :class:`StockUpdate` per ``push_stock``.
+    * ``syncs_prices`` – ``True`` when ``push_stock`` sends a
+      :attr:`StockUpdate.price` to the marketplace (P2); the connection's price
+      settings are offered only then.
     * ``authorize_endpoint`` – optional Flask endpoint of the channel's own
       consent flow (C7), from its ``register_blueprints``; called without
       arguments to add an account and with ``account_id`` to renew one.
@@ -218,6 +230,7 @@ class ChannelAdapter(OffersDemo, ABC):
     account_fields: ClassVar[tuple[SettingField, ...]] = ()
     statuses: ClassVar[tuple[MarketplaceStatus, ...]] = ()
     stock_batch_size: ClassVar[int] = 1000
+    syncs_prices: ClassVar[bool] = False
     authorize_endpoint: ClassVar[str | None] = None
     admin_endpoint: ClassVar[str | None] = None
 
@@ -286,7 +299,7 @@ class ChannelAdapter(OffersDemo, ABC):
 
     @abstractmethod
     def push_stock(self, updates: Sequence[StockUpdate]) -> StockSubmission:
-        """Send quantities for up to ``stock_batch_size`` listings (P1, P4).
+        """Send quantities (and prices, see :attr:`StockUpdate.price`) for up to ``stock_batch_size`` listings (P1, P2, P4).
 
         Choose the cheapest route for the quota (single calls for a few urgent
         changes, a batch document for many). Per-SKU refusals come back as

@@ -21,7 +21,7 @@ from marketbridge.adapters.common import CheckResult
 from marketbridge.adapters.context import AdapterContext
 from marketbridge.adapters.demo import OffersDemo
 from marketbridge.adapters.settings import SettingField
-from marketbridge.order.model import Order, OrderLine
+from marketbridge.order.model import Money, Order, OrderLine
 
 
 class ProductIdentifier(StrEnum):
@@ -167,12 +167,20 @@ class ChangePage:
 
 @dataclass(frozen=True)
 class StockLevel:
-    """Stock of one product: total, and per location (warehouse, MSI source, store)."""
+    """Stock of one product: total, and per location (warehouse, MSI source, store); and its price.
+
+    ``price`` is what the shop charges a buyer for one unit, taxes included as
+    the shop's storefront shows it, in the shop's currency (P2). Adapters
+    fill it from the product record they read for the stock anyway, so price
+    sync costs no extra shop call; ``None`` means the adapter does not know it,
+    and then no price is sent.
+    """
 
     product_id: str
     quantity: int | None  #: ``None`` means unlimited / not tracked
     sku: str | None = None
     by_location: dict[str, int] = field(default_factory=dict)
+    price: Money | None = None
 
 
 @dataclass(frozen=True)
@@ -293,7 +301,7 @@ class ShopAdapter(OffersDemo, ABC):
 
     @abstractmethod
     def read_stock(self, product_ids: Sequence[str]) -> list[StockLevel]:
-        """Read current stock of up to ``batch_size`` products (P1, K2).
+        """Read current stock (and price, P2) of up to ``batch_size`` products (P1, K2).
 
         Unknown ids are left out of the result.
         """
@@ -303,5 +311,6 @@ class ShopAdapter(OffersDemo, ABC):
         """Report products whose stock changed since ``cursor``.
 
         Lets stock reach the marketplaces without rescanning the catalogue.
-        With ``cursor=None`` start from now.
+        With ``cursor=None`` start from now. A product whose price changed is
+        reported too, where the platform tells (P2).
         """
