@@ -161,9 +161,19 @@ class ShopwareShop(ShopAdapter):
         return changes.events_for_orders(self.api, self.lookups, order_ids, after)
 
     def read_stock(self, product_ids: Sequence[str]) -> list[StockLevel]:
-        """``product.stock`` of up to ``batch_size`` products (``searchProduct`` by ids)."""
-        return stock.read_stock(self.api, product_ids)
+        """``product.stock`` and the gross price of up to ``batch_size`` products (P1, P2).
+
+        One ``searchProduct`` by ids with ``sw-inheritance: 1`` (variants without a price
+        of their own report their parent's); the price is ``price[].gross`` of the system
+        default currency as ``Money`` in that currency's ISO code (its ``searchCurrency``
+        lookup is made once per adapter instance), ``None`` when the product has none.
+        Unknown ids are left out. Raises the transport exceptions only.
+        """
+        return stock.read_stock(self.api, self.lookups, product_ids)
 
     def stock_changes_since(self, cursor: str | None) -> StockPage:
-        """Products whose ``updatedAt`` moved since ``cursor`` with their stock (``searchProduct``)."""
-        return stock.stock_changes_since(self.api, cursor)
+        """Products whose ``updatedAt`` (or their parent's) moved since ``cursor``, with stock and
+        price as :meth:`read_stock` reports them (``searchProduct``, P1, P2). A price edit stamps
+        ``updatedAt``, so it is reported like a stock change. ``None`` starts now; windows overlap
+        by 5 minutes. Raises the transport exceptions only."""
+        return stock.stock_changes_since(self.api, self.lookups, cursor)

@@ -21,6 +21,8 @@ from marketbridge_shopware.queries import any_of, equals, equals_any
 MACHINES = {"order": "order.state", "order_delivery": "order_delivery.state",
             "order_transaction": "order_transaction.state"}
 STOREFRONT_TYPE = "8a243080f92e4c719546314b577cf82b"  #: Defaults::SALES_CHANNEL_TYPE_STOREFRONT
+DEFAULT_CURRENCY = "b7d2554b0ce847cd82f3ac9bd1c0dfca"  #: Defaults::CURRENCY, the system default currency
+_DEFAULT_ROUNDING = {"decimals": 2, "interval": 0.01, "roundForNet": True}
 
 
 class SetupProblem(Exception):
@@ -65,6 +67,7 @@ class Lookups:
         self._sales_channel: dict[str, Any] | None = None
         self._shipping: list[dict[str, Any]] | None = None
         self._currencies: dict[str, Currency] = {}
+        self._default_currency: Currency | None = None
         self._countries: dict[str, str] = {}
         self._regions: dict[str, str | None] = {}
         self._salutation: str | None = None
@@ -154,12 +157,21 @@ class Lookups:
                 raise OrderRejected(f"The shop has no currency {iso}. Add it in Shopware under Settings > Currencies "
                                     "(and assign it to the sales channel); the order is imported afterwards.",
                                     code="currency_missing", currency=iso)
-            row = rows[0]
-            default_rounding = {"decimals": 2, "interval": 0.01, "roundForNet": True}
-            self._currencies[iso] = Currency(str(row["id"]), iso, float(row.get("factor") or 1.0),
-                                             row.get("itemRounding") or default_rounding,
-                                             row.get("totalRounding") or default_rounding)
+            self._currencies[iso] = _currency(rows[0], iso)
         return self._currencies[iso]
+
+    def default_currency(self) -> Currency | None:
+        """The system default currency (``Defaults::CURRENCY``), in which every product has a price (P2).
+
+        One ``searchCurrency`` by id per adapter instance; ``None`` when the shop does not return it."""
+        if self._default_currency is None:
+            rows = self.api.search("currency", {"ids": [DEFAULT_CURRENCY], "limit": 1}, "searchCurrency")
+            row = next((r for r in rows if r.get("id") == DEFAULT_CURRENCY and r.get("isoCode")), None)
+            if row is None:
+                return None
+            self._default_currency = _currency(row)
+            self._currencies.setdefault(self._default_currency.iso, self._default_currency)
+        return self._default_currency
 
     def countries(self, isos: set[str]) -> dict[str, str]:
         missing = sorted(iso for iso in isos if iso not in self._countries)
@@ -194,6 +206,11 @@ class Lookups:
                                    "Restore it under Settings > Salutations.")
             self._salutation = str(rows[0]["id"])
         return self._salutation
+
+
+def _currency(row: dict[str, Any], iso: str | None = None) -> Currency:
+    return Currency(str(row["id"]), iso or str(row.get("isoCode")), float(row.get("factor") or 1.0),
+                    row.get("itemRounding") or dict(_DEFAULT_ROUNDING), row.get("totalRounding") or dict(_DEFAULT_ROUNDING))
 
 
 def valid_ids(values: list[str]) -> list[str]:

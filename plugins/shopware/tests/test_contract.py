@@ -43,10 +43,11 @@ def run_everything(shop: ShopwareShop, emulator: ShopwareEmulator, clock: FakeCl
     shop.set_status(created, "order.completed")
     emulator.ship(created.order_id, "00340434161094042557", carrier="DHL")
     emulator.set_stock("MB-KETTLE", 3)
+    emulator.set_price("MB-TEE", "25.00")  # variants inherit it (P2)
     clock.advance(60)
     shop.changes_since(cursor)
     shop.events_for_orders([created.order_id], clock.now())
-    shop.read_stock([product_id_for("MB-KETTLE"), product_id_for("MB-CANDLE")])
+    shop.read_stock([product_id_for("MB-KETTLE"), product_id_for("MB-CANDLE"), product_id_for("MB-TEE-S")])
     shop.stock_changes_since(stock_cursor)
     bad = order_dict("302-5555555-5555555", shipping_address={"name": "A B", "line1": " ", "city": "Köln",
                                                               "postal_code": "1", "country_code": "DE"})

@@ -34,6 +34,12 @@ def test_entity_write_events_name_orders_and_stock_products() -> None:
     assert call.stock_product_ids == ("b" * 32,) and call.order_ids == ("d" * 32,)
 
 
+def test_price_edits_name_their_product_too() -> None:
+    payload = [{"entity": "product", "operation": "update", "primaryKey": "e" * 32, "updatedFields": ["price", "updatedAt"]},
+               {"entity": "product", "operation": "update", "primaryKey": "f" * 32, "updatedFields": "price"}]
+    assert parse_webhook(body("product.written", payload)).stock_product_ids == ("e" * 32,)
+
+
 def test_lifecycle_events_are_recognised_in_both_spellings() -> None:
     assert parse_webhook(body("app.deactivated", [])).lifecycle == "deactivated"
     assert parse_webhook(body("app_deleted", [])).lifecycle == "deleted"

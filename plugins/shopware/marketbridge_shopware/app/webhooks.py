@@ -23,6 +23,8 @@ SIGNATURE_HEADER = "shopware-shop-signature"
 #: (Messenger: 1 s, 2 s, 4 s; with a busy queue later), polling catches anything older.
 MAX_AGE = timedelta(minutes=15)
 REPLAY_STATE = "shopware.webhook_events"
+#: Product fields whose change is offered to the listings at once (P1, P2).
+STOCK_FIELDS = frozenset({"stock", "price"})
 
 
 class WebhookRejected(Exception):
@@ -39,7 +41,7 @@ class WebhookCall:
     event_id: str | None
     sent_at: datetime
     order_ids: tuple[str, ...] = ()  #: orders whose status, delivery or payment changed
-    stock_product_ids: tuple[str, ...] = ()  #: products written with ``stock`` among the changed fields
+    stock_product_ids: tuple[str, ...] = ()  #: products written with ``stock`` or ``price`` (P2) among the changed fields
 
     @property
     def lifecycle(self) -> str | None:
@@ -66,6 +68,10 @@ def verify_webhook(raw_body: bytes, headers: Mapping[str, str], secrets: ShopSec
     return call
 
 
+def _touches_stock(fields: Any) -> bool:
+    return isinstance(fields, list) and any(isinstance(f, str) and f in STOCK_FIELDS for f in fields)
+
+
 def parse_webhook(body: Any) -> WebhookCall:
     """The orders and products a (verified) webhook body concerns."""
     if not isinstance(body, dict) or not isinstance(body.get("data"), dict) or not isinstance(body.get("source"), dict):
@@ -88,7 +94,7 @@ def parse_webhook(body: Any) -> WebhookCall:
                 continue
             if entry.get("entity") == "order":
                 orders.append(entry["primaryKey"])
-            elif entry.get("entity") == "product" and "stock" in (entry.get("updatedFields") or []):
+            elif entry.get("entity") == "product" and _touches_stock(entry.get("updatedFields")):
                 products.append(entry["primaryKey"])
     return WebhookCall(event=event, shop_id=str(source.get("shopId") or ""), shop_url=str(source.get("url") or ""),
                        event_id=str(source["eventId"]) if source.get("eventId") else None,

@@ -3,14 +3,16 @@
 Each action changes data exactly as the Administration's own API calls do:
 tracking codes are a PATCH of the delivery, a status change is a transition by
 action name (history row, ``updatedAt``, ``state_enter``/``state_leave`` webhooks),
-a stock edit is a product write (``updatedAt``, ``product.written`` webhook with
-``stock`` in ``updatedFields``). Polling and webhooks therefore see every change
+a stock or price edit is a product write (``updatedAt``, ``product.written`` webhook
+with ``stock`` or ``price`` in ``updatedFields``). Polling and webhooks therefore see every change
 the way they would see it on a real shop.
 """
 from __future__ import annotations
 
+from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any
 
+from marketbridge_shopware.emulator.seed import CURRENCY_EUR
 from marketbridge_shopware.ids import derived_id
 
 if TYPE_CHECKING:
@@ -102,6 +104,22 @@ class MerchantActions:
     def set_stock(self: ShopwareEmulator, product_number: str, stock: int) -> dict[str, Any]:
         """Change a product's stock in the Administration."""
         return self.update_product(product_number, stock=stock)
+
+    def set_price(self: ShopwareEmulator, product_number: str, gross: Decimal | str | None) -> dict[str, Any]:
+        """Type a gross price in the product's default-currency price field and save, as the Administration
+        does: the whole ``price`` list is written (``{currencyId, gross, net, linked: true}``, net from the
+        tax rate, inherited from the parent for a variant). ``None`` restores a variant's inheritance."""
+        with self.lock:
+            product = self.product_by_number(product_number)
+            parent = self.store.get("product", product.get("parentId")) or {}
+            tax = self.store.get("tax", product.get("taxId") or parent.get("taxId")) or {}
+        if gross is None:
+            return self.update_product(product_number, price=None)
+        amount = Decimal(str(gross))
+        rate = Decimal(str(tax.get("taxRate") or 0))
+        net = (amount / (1 + rate / 100)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+        return self.update_product(product_number, price=[{"currencyId": CURRENCY_EUR, "gross": float(amount),
+                                                           "net": float(net), "linked": True}])
 
     def delete_product(self: ShopwareEmulator, product_number: str) -> None:
         """Delete a product (order line items keep their snapshot; the product id dangles)."""

@@ -4,8 +4,9 @@
   (:meth:`~marketbridge_shopware.adapter.ShopwareShop.events_for_orders`), so the
   events carry the same ids as polling gives them, and hands them to the engine
   (``ingest_shop_events``); every connection that got a message is delivered at once.
-* ``product.written`` with ``stock`` among the changed fields: the stock of those
-  products is read and offered to the listings like a stock poll would.
+* ``product.written`` with ``stock`` or ``price`` among the changed fields: the stock and
+  price of those products are read and offered to the listings like a stock poll would
+  (variants inheriting a changed parent price are left to the poll).
 * ``app.activated`` / ``app.deactivated`` / ``app.deleted``: see :func:`.shops.apply_lifecycle`.
 
 Orders and products of a paused shop (``auth_problem`` set) are left to the polling
