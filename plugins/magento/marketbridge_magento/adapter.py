@@ -32,6 +32,7 @@ from marketbridge.errors import AuthenticationFailed, OrderRejected, TemporaryFa
 
 from marketbridge_magento import changes, ordering, products, stock
 from marketbridge_magento.client import MagentoClient, ShopRefused
+from marketbridge_magento.prices import PriceReader
 from marketbridge_magento.search import Filter, search_params
 from marketbridge_magento.settings import INVENTORY_MSI, SETTINGS_FIELDS, MagentoSettings
 from marketbridge_magento.statuses import StatusBook
@@ -263,18 +264,34 @@ class MagentoShopAdapter(ShopAdapter):
 
     @_guarded
     def read_stock(self, product_ids: Sequence[str]) -> list[StockLevel]:
-        """Salable quantity per stock and quantity per source (MSI), or the stock item quantity (legacy).
+        """Salable quantity per stock and quantity per source (MSI), or the stock item quantity (legacy); and price.
 
-        GetV1Products, GetV1InventorySourceitems,
+        Receives up to ``batch_size`` entity ids; returns one level per
+        stock-holding product found (unknown ids and configurable parents are
+        left out). GetV1Products, GetV1InventorySourceitems,
         GetV1InventoryGetproductsalablequantitySkuStockId (one per SKU).
         ``by_location`` maps each source code (pickup stores included, K2) to its quantity.
+        ``price`` (P2) is the product's ``price``, or its ``special_price`` while
+        active on the store's local date, in the store view's base currency
+        (GetV1StoreStoreConfigs, cached), or ``None`` when the shop's prices
+        exclude tax (see :mod:`.prices`). Raises ``TemporaryFailure``,
+        ``RateLimited`` or ``AuthenticationFailed``.
         """
-        return stock.read_stock(self.client, product_ids)
+        return stock.read_stock(self.client, product_ids, self._prices())
 
     @_guarded
     def stock_changes_since(self, cursor: str | None) -> StockPage:
-        """Stock of products saved, sold or shipped since ``cursor`` (GetV1Products, GetV1Orders, GetV1Shipments)."""
-        return changes.stock_changes_since(self.client, cursor, self.context.clock.now())
+        """Stock and price of products saved, sold or shipped since ``cursor`` (P1, P2).
+
+        GetV1Products, GetV1Orders and GetV1Shipments by ``updated_at``.
+
+        Receives the previous page's cursor (``None``: start from now);
+        returns the levels as :meth:`read_stock` reads them, with the next
+        cursor. Price edits save the product and so are reported (P2); a special
+        price starting or ending on its date is not. Raises ``TemporaryFailure``,
+        ``RateLimited`` or ``AuthenticationFailed``.
+        """
+        return changes.stock_changes_since(self.client, cursor, self.context.clock.now(), self._prices())
 
     # -- Click & Collect (K2, K4) -------------------------------------------------------
     @_guarded
@@ -289,10 +306,15 @@ class MagentoShopAdapter(ShopAdapter):
 
     # -- helpers ----------------------------------------------------------------------
     def _store_facts(self, refresh: bool = False) -> products.StoreFacts:
+        """The store view's facts, read once (GetV1StoreStoreConfigs) and kept in the adapter state."""
         cached = self.context.state.get(STORE_FACTS_KEY)
-        if cached and not refresh:
+        if cached and not refresh and "timezone" in cached:  # facts cached before P2 lack the time zone
             return products.StoreFacts(**cached)
         facts = products.store_facts(self.client)
         self.context.state.set(STORE_FACTS_KEY, {"base_currency": facts.base_currency,
-                                                 "weight_unit": facts.weight_unit})
+                                                 "weight_unit": facts.weight_unit, "timezone": facts.timezone})
         return facts
+
+    def _prices(self) -> PriceReader:
+        """How this shop's product records become unit prices today (P2): currency, local date, tax setting."""
+        return PriceReader.for_store(self._store_facts(), self.settings.prices_include_tax, self.context.clock.now())

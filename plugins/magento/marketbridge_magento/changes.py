@@ -15,7 +15,10 @@
   identical to the polled ones (same ids, recorded once).
 * Stock moves: products saved (``GET /V1/products`` by ``updated_at``) and the
   products of orders and shipments in the window (sales and shipments change
-  salable and source quantities without touching the product).
+  salable and source quantities without touching the product). A price or
+  special price edited in the admin saves the product, so price changes (P2)
+  arrive the same way; a special price that starts or ends on its date does
+  not touch ``updated_at`` and is seen by the next full stock sync.
 """
 from __future__ import annotations
 
@@ -28,6 +31,7 @@ from marketbridge.adapters import ChangePage, Shipped, ShippedLine, ShopEvent, S
 from marketbridge_magento.client import MagentoClient
 from marketbridge_magento.ordering import ref_of
 from marketbridge_magento.polling import close_window, fetch_page, open_window
+from marketbridge_magento.prices import PriceReader
 from marketbridge_magento.search import Filter, magento_time, parse_magento_time, search_params
 from marketbridge_magento.stock import read_stock
 
@@ -136,8 +140,8 @@ def our_orders(client: MagentoClient, order_ids: set[int]) -> dict[int, ShopOrde
     return {int(o["entity_id"]): ref_of(o) for o in found.get("items") or [] if o.get("ext_order_id")}
 
 
-def stock_changes_since(client: MagentoClient, cursor: str | None, now: datetime) -> StockPage:
-    """Stock levels of products whose stock may have moved in the window (see module docstring)."""
+def stock_changes_since(client: MagentoClient, cursor: str | None, now: datetime, prices: PriceReader) -> StockPage:
+    """Stock levels (with prices, P2) of products whose stock or price may have moved in the window (module docstring)."""
     window = open_window(cursor, now, STOCK_STREAMS)
     if window is None:
         return StockPage(levels=(), cursor=magento_time(now))
@@ -155,6 +159,6 @@ def stock_changes_since(client: MagentoClient, cursor: str | None, now: datetime
     levels = []
     ids: Sequence[str] = list(product_ids)
     for start in range(0, len(ids), STOCK_BATCH):
-        levels.extend(read_stock(client, ids[start:start + STOCK_BATCH]))
+        levels.extend(read_stock(client, ids[start:start + STOCK_BATCH], prices))
     next_cursor, more = close_window(window)
     return StockPage(levels=tuple(levels), cursor=next_cursor, more=more)

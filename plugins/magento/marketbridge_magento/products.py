@@ -1,7 +1,7 @@
 """Product lookup by SKU, EAN attribute or entity id (C5), and the store facts it needs.
 
-* ``GET /V1/store/storeConfigs`` (GetV1StoreStoreConfigs): base currency and
-  weight unit (``kgs`` or ``lbs``) of the store view.
+* ``GET /V1/store/storeConfigs`` (GetV1StoreStoreConfigs): base currency,
+  weight unit (``kgs`` or ``lbs``) and time zone of the store view.
 * ``GET /V1/products`` (GetV1Products) with ``sku``/``entity_id``/``<ean attribute>``
   ``in`` a batch. Variants of configurable products are simple products with
   their own SKU, so they match like any product.
@@ -25,16 +25,18 @@ STATUS_ENABLED = 1
 class StoreFacts:
     base_currency: str
     weight_unit: str
+    timezone: str = "UTC"  #: the store's local time zone; special price dates are local days (P2)
 
 
 def store_facts(client: MagentoClient) -> StoreFacts:
-    """The configured store view's base currency and weight unit (``GET /V1/store/storeConfigs``)."""
+    """The configured store view's base currency, weight unit and time zone (``GET /V1/store/storeConfigs``)."""
     configs = client.get("/store/storeConfigs")
     if not isinstance(configs, list):
         raise ValueError("storeConfigs is not a list")
     rows = [c for c in configs if isinstance(c, Mapping)]
     chosen = next((c for c in rows if c.get("code") == client.settings.store_code), {})
-    return StoreFacts(str(chosen.get("base_currency_code") or ""), str(chosen.get("weight_unit") or "kgs"))
+    return StoreFacts(str(chosen.get("base_currency_code") or ""), str(chosen.get("weight_unit") or "kgs"),
+                      str(chosen.get("timezone") or "UTC"))
 
 
 def find_products(client: MagentoClient, identifier: ProductIdentifier, values: Sequence[str],

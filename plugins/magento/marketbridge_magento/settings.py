@@ -46,6 +46,10 @@ SETTINGS_FIELDS: tuple[SettingField, ...] = (
     SettingField("phone_placeholder", "Phone number when the marketplace gives none", required=False,
                  help="Magento requires a telephone number unless you made it optional in Stores > "
                       "Configuration > Customers > Customer Configuration > Name and Address Options."),
+    SettingField("prices_include_tax", "Catalogue prices include tax", FieldKind.BOOLEAN, required=False, default=True,
+                 help="As set in Stores > Configuration > Sales > Tax > Calculation Settings > Catalog Prices "
+                      "(Including Tax in most EU stores). Prices are sent to the marketplaces only when they include "
+                      "tax; otherwise Marketbridge does not know the tax to add and sends none."),
     SettingField("custom_statuses", "Custom order statuses", required=False,
                  help="Magento's REST API cannot list statuses. Add yours, one per line: code | Label | state, "
                       "e.g. 'ready_pickup | Ready for pickup | processing'."),
@@ -81,6 +85,7 @@ class MagentoSettings:
     ean_attribute: str
     phone_placeholder: str
     custom_statuses: tuple[CustomStatus, ...]
+    prices_include_tax: bool = True
 
     @property
     def api_base(self) -> str:
@@ -113,12 +118,22 @@ class MagentoSettings:
             ean_attribute=str(values.get("ean_attribute") or "ean").strip(),
             phone_placeholder=str(values.get("phone_placeholder") or "").strip(),
             custom_statuses=parse_custom_statuses(str(values.get("custom_statuses") or "")),
+            prices_include_tax=_flag(values.get("prices_include_tax"), default=True),
         )
 
 
 def _positive_int(value: Any, *, default: int) -> int:
     text = str(value or "").strip()
     return int(text) if text.isdigit() and int(text) > 0 else default
+
+
+def _flag(value: Any, *, default: bool) -> bool:
+    """A boolean setting: the form stores a bool; older or hand-written values may be text."""
+    if value is None or value == "":
+        return default
+    if isinstance(value, bool):
+        return value
+    return str(value).strip().lower() in ("1", "true", "yes", "on")
 
 
 def parse_custom_statuses(text: str) -> tuple[CustomStatus, ...]:

@@ -1,7 +1,10 @@
-"""Stock: salable quantity per stock, quantity per MSI source, pickup stores (P1, K2, K4).
+"""Stock and price: salable quantity per stock, quantity per MSI source, unit price, pickup stores (P1, P2, K2, K4).
 
-* Products by id: ``GET /V1/products`` (``entity_id in …``) gives SKUs and, in
+* Products by id: ``GET /V1/products`` (``entity_id in …``) gives SKUs, the
+  price fields (``price``, ``special_price`` …, see :mod:`.prices`) and, in
   legacy mode, ``extension_attributes.stock_item`` (``qty``, ``manage_stock``).
+  Only products that hold stock are read: configurable parents are left out,
+  their simple children carry both stock and price under their own ids.
 * MSI: ``GET /V1/inventory/source-items`` (``sku in …``) gives each source's
   ``quantity`` and ``status`` (1 in stock); ``GET /V1/inventory/get-product-salable-quantity/{sku}/{stockId}``
   gives what Magento will still sell: source quantities minus reservations of
@@ -20,6 +23,7 @@ from typing import Any, Mapping, Sequence
 from marketbridge.adapters import StockLevel
 
 from marketbridge_magento.client import MagentoClient, ShopRefused, sku_path
+from marketbridge_magento.prices import PriceReader
 from marketbridge_magento.search import Filter, search_params
 from marketbridge_magento.settings import INVENTORY_MSI
 
@@ -57,27 +61,29 @@ def products_by_id(client: MagentoClient, product_ids: Sequence[str]) -> list[Ma
     return [p for p in found.get("items") or [] if str(p.get("id")) in ids and p.get("type_id", "simple") in STOCK_TYPES]
 
 
-def read_stock(client: MagentoClient, product_ids: Sequence[str]) -> list[StockLevel]:
-    """Stock of each known product: salable quantity (MSI) or stock item quantity (legacy)."""
+def read_stock(client: MagentoClient, product_ids: Sequence[str], prices: PriceReader) -> list[StockLevel]:
+    """Stock of each known product: salable quantity (MSI) or stock item quantity (legacy), and its unit price (P2)."""
     products = products_by_id(client, product_ids)
     if client.settings.inventory_mode != INVENTORY_MSI:
-        return [_legacy_level(p) for p in products]
+        return [_legacy_level(p, prices) for p in products]
     skus = [str(p["sku"]) for p in products]
     by_source = source_quantities(client, skus)
     levels = []
     for product in products:
         sku = str(product["sku"])
         levels.append(StockLevel(product_id=str(product["id"]), sku=sku,
-                                 quantity=salable_quantity(client, sku), by_location=by_source.get(sku, {})))
+                                 quantity=salable_quantity(client, sku), by_location=by_source.get(sku, {}),
+                                 price=prices.price_of(product)))
     return levels
 
 
-def _legacy_level(product: Mapping[str, Any]) -> StockLevel:
+def _legacy_level(product: Mapping[str, Any], prices: PriceReader) -> StockLevel:
     item = (product.get("extension_attributes") or {}).get("stock_item") or {}
     quantity: int | None = None
     if item.get("manage_stock", True):
         quantity = int(Decimal(str(item.get("qty") or 0))) if item.get("is_in_stock", True) else 0
-    return StockLevel(product_id=str(product["id"]), sku=str(product["sku"]), quantity=quantity)
+    return StockLevel(product_id=str(product["id"]), sku=str(product["sku"]), quantity=quantity,
+                      price=prices.price_of(product))
 
 
 def source_quantities(client: MagentoClient, skus: Sequence[str]) -> dict[str, dict[str, int]]:

@@ -133,6 +133,13 @@ class MagentoEmulator(Emulator):
                 "status": 1 if quantity > 0 else 0}
             product["updated_at"] = self.shop.now()
 
+    def set_price(self, sku: str, price: Decimal, *, special_price: Decimal | None = None,
+                  special_from: str | None = None, special_to: str | None = None) -> None:
+        """The merchant edits the price and special price (Advanced Pricing, dates ``YYYY-MM-DD``) and saves."""
+        with self.lock:
+            self.shop.set_price(sku, price, special_price=special_price, special_from=special_from,
+                                special_to=special_to)
+
     def set_product_enabled(self, sku: str, enabled: bool) -> None:
         with self.lock:
             product = self.shop.product(sku)
@@ -250,7 +257,7 @@ class MagentoEmulator(Emulator):
         def store_configs() -> Any:
             return [{"id": 1, "code": "default", "website_id": 1, "locale": "en_US",
                      "base_currency_code": shop().base_currency, "default_display_currency_code": shop().base_currency,
-                     "timezone": "Europe/Berlin", "weight_unit": shop().weight_unit,
+                     "timezone": shop().timezone, "weight_unit": shop().weight_unit,
                      "base_url": request.host_url, "base_link_url": request.host_url,
                      "base_static_url": request.host_url + "static/", "base_media_url": request.host_url + "media/",
                      "secure_base_url": request.host_url, "secure_base_link_url": request.host_url,

@@ -2,8 +2,12 @@
 
 Behaviour follows specs/magento/NOTES.md and ``order-statuses.json``:
 
+* Products hold ``price`` and, as custom attributes (strings, like Magento's
+  EAV values), ``special_price``, ``special_from_date`` and ``special_to_date``.
+  The final price is ``min(price, special_price)`` while the store's local date
+  (``timezone``) lies in the dates, both days included, either end open.
 * Checkout (``carts`` → ``items`` → ``shipping-information`` → ``order``) uses
-  catalogue prices, refuses unknown, disabled, configurable-without-options and
+  the final catalogue prices, refuses unknown, disabled, configurable-without-options and
   unsalable products, validates address fields, needs an enabled carrier and
   payment method, and places an MSI reservation (``-qty``) on the website's stock.
 * ``POST /V1/orders`` with ``entity_id`` saves only the fields sent (the
@@ -22,8 +26,10 @@ import itertools
 import json
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from datetime import date
 from importlib import resources
 from typing import Any, Iterable, Mapping
+from zoneinfo import ZoneInfo
 
 from marketbridge.clock import Clock
 from marketbridge.testing.demo_catalogue import DEMO_PRODUCTS
@@ -110,6 +116,7 @@ class MagentoShop:
         self.telephone_required = True
         self.base_currency = "EUR"
         self.weight_unit = "kgs"
+        self.timezone = "Europe/Berlin"
         self._ids = {name: itertools.count(1) for name in
                      ("product", "cart", "cart_item", "order", "order_item", "history", "shipment", "track", "ship_item")}
 
@@ -145,6 +152,38 @@ class MagentoShop:
                 self.source_items[(sku, code)] = {"sku": sku, "source_code": code, "quantity": float(qty),
                                                   "status": 1 if qty > 0 else 0}
         return product
+
+    def set_price(self, sku: str, price: Decimal, *, special_price: Decimal | None = None,
+                  special_from: str | None = None, special_to: str | None = None) -> None:
+        """Save the product's price and special price (dates ``YYYY-MM-DD``) as the admin's product form does.
+
+        ``special_price=None`` removes the special price and its dates.
+        """
+        product = self.product(sku)
+        product["price"] = float(price)
+        codes = ("special_price", "special_from_date", "special_to_date")
+        attributes = [a for a in product["custom_attributes"] if a["attribute_code"] not in codes]
+        if special_price is not None:
+            attributes.append({"attribute_code": "special_price", "value": f"{Decimal(special_price):.6f}"})
+            for code, day in (("special_from_date", special_from), ("special_to_date", special_to)):
+                if day:
+                    attributes.append({"attribute_code": code, "value": f"{day} 00:00:00"})
+        product["custom_attributes"] = attributes
+        product["updated_at"] = self.now()
+
+    def final_price(self, product: Mapping[str, Any]) -> float:
+        """What the storefront charges for one unit: ``min(price, special_price)`` while the special price is on."""
+        price = Decimal(str(product["price"]))
+        special = self.product_field(product, "special_price")
+        if special in (None, ""):
+            return float(price)
+        today = self.clock.now().astimezone(ZoneInfo(self.timezone)).date()
+        start, end = (self.product_field(product, code) for code in ("special_from_date", "special_to_date"))
+        if start and today < date.fromisoformat(str(start)[:10]):
+            return float(price)
+        if end and today > date.fromisoformat(str(end)[:10]):
+            return float(price)
+        return float(min(price, Decimal(str(special))))
 
     def link_children(self, parent_sku: str, child_skus: Iterable[str]) -> None:
         """Make ``parent_sku`` a configurable product of its children (as the admin does)."""
@@ -234,7 +273,7 @@ class MagentoShop:
         if self.salable(product["sku"]) < already + qty:
             raise ApiError(400, QTY_NOT_AVAILABLE)
         line = {"item_id": self.next_id("cart_item"), "sku": product["sku"], "qty": qty, "name": product["name"],
-                "price": product["price"], "product_type": "simple", "quote_id": str(cart_id)}
+                "price": self.final_price(product), "product_type": "simple", "quote_id": str(cart_id)}
         cart["items"].append(line)
         return line
 
