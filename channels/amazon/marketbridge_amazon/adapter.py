@@ -71,6 +71,8 @@ class AmazonChannel(ChannelAdapter):
         MarketplaceStatus("refused_pickup", "Not collected / refused", pickup=True),
     )
     stock_batch_size = 10_000
+    #: Prices (P2) go out with the quantities, in the same patch or feed message (``purchasable_offer``).
+    syncs_prices = True
 
     @classmethod
     def demo(cls, clock: Clock) -> DemoSetup:
@@ -253,11 +255,15 @@ class AmazonChannel(ChannelAdapter):
         return None
 
     def push_stock(self, updates: Sequence[StockUpdate]) -> StockSubmission:
-        """Send quantities: single ``patchListingsItem`` calls for a few SKUs, a ``JSON_LISTINGS_FEED`` otherwise.
+        """Send quantities and prices: ``patchListingsItem`` for a few SKUs, a ``JSON_LISTINGS_FEED`` otherwise.
 
-        Per-store quantities go to the store's supply source (K2). Returns
-        results at once (patches) or a feed id to poll. Raises ``RateLimited``
-        when nothing could be submitted.
+        Receives up to ``stock_batch_size`` updates. Per-store quantities go to
+        the store's supply source (K2). A shop-wide update's ``price`` (P2) is
+        a second operation on ``purchasable_offer`` in the same patch or feed
+        message; a price on a store update is ignored. Returns results at once
+        (patches; a refused price fails that SKU's results with Amazon's
+        message) or a feed id to poll. Raises ``RateLimited`` when nothing
+        could be submitted.
         """
         return self.stock.push(updates)
 

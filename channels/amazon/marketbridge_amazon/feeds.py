@@ -14,7 +14,10 @@ Operations (Feeds 2021-06-30):
    maybe GZIP-compressed.
 
 The document follows ``listings-feed-schema-v2.json``: a header
-``{sellerId, version: "2.0"}`` and up to 25,000 PATCH messages.
+``{sellerId, version: "2.0"}`` and up to 25,000 PATCH messages. A message whose
+SKU carries a shop-wide price (P2) has a second patch on ``purchasable_offer``
+(see :func:`marketbridge_amazon.listings.offer_patch`); a refused price comes
+back as an ERROR issue whose ``attributeName`` is ``purchasable_offer…``.
 """
 from __future__ import annotations
 
@@ -23,11 +26,12 @@ import json
 from dataclasses import dataclass
 from typing import Any, Sequence
 
+from marketbridge.adapters import Money
 from marketbridge.errors import TemporaryFailure
 from marketbridge.http import transport_errors
 
 from marketbridge_amazon.client import SpApiClient, segment
-from marketbridge_amazon.listings import availability_patch
+from marketbridge_amazon.listings import listing_patches
 
 DOCUMENTS = "/feeds/2021-06-30/documents"
 FEEDS = "/feeds/2021-06-30/feeds"
@@ -41,14 +45,22 @@ class FeedMessage:
     message_id: int
     sku: str
     entries: tuple[tuple[str, int], ...]  #: (fulfillment channel code, quantity)
+    price: Money | None = None  #: the shop-wide offer price (P2), ``None`` leaves Amazon's price alone
 
 
-def feed_document(seller_id: str, messages: Sequence[FeedMessage], product_type: str) -> dict[str, Any]:
-    """The ``JSON_LISTINGS_FEED`` document for ``messages``."""
+def feed_document(seller_id: str, messages: Sequence[FeedMessage], product_type: str,
+                  marketplace_id: str) -> dict[str, Any]:
+    """The ``JSON_LISTINGS_FEED`` document for ``messages`` (P1, P2, P4).
+
+    Receives the messages and the feed's marketplace (``createFeed``
+    ``marketplaceIds``, also the ``marketplace_id`` of price patches); returns
+    the document: quantities, plus the offer price where a message has one.
+    """
     return {
         "header": {"sellerId": seller_id, "version": "2.0", "issueLocale": "en_US"},
         "messages": [{"messageId": m.message_id, "sku": m.sku, "operationType": "PATCH",
-                      "productType": product_type, "patches": [availability_patch(m.entries)]} for m in messages],
+                      "productType": product_type, "patches": listing_patches(marketplace_id, m.entries, m.price)}
+                     for m in messages],
     }
 
 

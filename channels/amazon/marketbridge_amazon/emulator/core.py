@@ -33,6 +33,7 @@ from typing import Any, Callable
 
 from flask import Flask, Response, request
 
+from marketbridge.adapters import Money
 from marketbridge.clock import Clock
 from marketbridge.ratelimit import TokenBucket
 from marketbridge.testing import Emulator, Fault
@@ -88,6 +89,8 @@ class AmazonEmulator(Emulator):
         self.documents: dict[str, dict[str, Any]] = {}
         self.feeds: dict[str, dict[str, Any]] = {}
         self.listings: dict[str, dict[str, int]] = {}
+        #: Offer prices set through ``purchasable_offer`` patches (P2): ``{sku: {marketplace_id: Money}}``.
+        self.prices: dict[str, dict[str, Money]] = {}
         self.supply_sources: dict[str, dict[str, Any]] = {}
         self.confirmations: list[dict[str, Any]] = []
         self.drop_confirmations = 0
@@ -96,6 +99,14 @@ class AmazonEmulator(Emulator):
         super().__init__(clock)
 
     # -- data helpers -----------------------------------------------------
+    def price(self, sku: str, marketplace_id: str) -> Money | None:
+        """The buyer price (``our_price`` ``value_with_tax``) of ``sku``'s offer on ``marketplace_id``, if set (P2).
+
+        The price next to the quantities in :attr:`listings`; ``None`` when no
+        ``purchasable_offer`` patch has set one.
+        """
+        return self.prices.get(sku, {}).get(marketplace_id)
+
     def next_id(self, prefix: str) -> str:
         return f"{prefix}{next(self._ids):08d}"
 

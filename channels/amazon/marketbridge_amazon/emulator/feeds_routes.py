@@ -3,19 +3,29 @@
 Listings live in ``emulator.listings`` as ``{sku: {fulfillment_channel_code: quantity}}``
 (seeded with the demo catalogue). ``fulfillment_availability`` patches
 ``merge`` or ``replace`` the entries; a channel code is ``DEFAULT`` or a known
-supply source id. Feed documents are uploaded to a presigned URL valid for
-five minutes; a feed is DONE ``feed_seconds`` after creation and its
+supply source id. ``purchasable_offer`` patches (P2) set the offer price in
+``emulator.prices`` as ``{sku: {marketplace_id: Money}}``: each offer needs
+``marketplace_id`` equal to the request's marketplace (``marketplaceIds`` of
+the patch or of ``createFeed``), a 3-letter ``currency``, an optional string
+``audience`` and ``our_price[].schedule[].value_with_tax`` a number of at
+least 0; anything else makes the submission INVALID with an issue naming the
+attribute (``attributeNames`` / ``attributeName`` ``purchasable_offer``,
+category ``INVALID_PRICE``), as Amazon does. Other attributes are refused.
+Feed documents are uploaded to a presigned URL valid for five minutes; a feed is DONE ``feed_seconds`` after creation and its
 processing report follows ``listings-feed-processing-report-schema-v2.json``.
 """
 from __future__ import annotations
 
 import json
 import secrets
+from dataclasses import dataclass
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, Sequence
 
 from flask import Flask, Response, request
 
+from marketbridge.adapters import Money
 from marketbridge.testing.demo_catalogue import DEMO_PRODUCTS, UNKNOWN_SKU
 
 from marketbridge_amazon.emulator.model import at
@@ -32,35 +42,99 @@ def seed_listings(emu: AmazonEmulator) -> None:
     emu.listings.setdefault(UNKNOWN_SKU, {"DEFAULT": 5})
 
 
-def apply_patches(emu: AmazonEmulator, sku: str, patches: Any) -> list[str]:
-    """Apply availability patches to a listing; returns problems (nothing changes when there are any)."""
+AVAILABILITY = "/attributes/fulfillment_availability"
+OFFER = "/attributes/purchasable_offer"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Why a submission is INVALID, and the attribute it concerns (for the issue's ``attributeNames``)."""
+
+    message: str
+    attribute: str | None = None
+
+    @property
+    def categories(self) -> list[str]:
+        return ["INVALID_PRICE"] if self.attribute == "purchasable_offer" else ["INVALID_ATTRIBUTE"]
+
+
+def _quantities(emu: AmazonEmulator, value: Any) -> dict[str, int] | Problem:
+    entries: dict[str, int] = {}
+    for item in value or ():
+        code, quantity = item.get("fulfillment_channel_code"), item.get("quantity")
+        if code != "DEFAULT" and code not in emu.supply_sources:
+            return Problem(f"Unknown fulfillment_channel_code {code!r}", "fulfillment_availability")
+        if not isinstance(quantity, int) or isinstance(quantity, bool) or quantity < 0:
+            return Problem(f"quantity for {code!r} must be a whole number of at least 0", "fulfillment_availability")
+        entries[code] = quantity
+    return entries
+
+
+def _offers(value: Any, marketplace_ids: Sequence[str]) -> dict[str, Money] | Problem:
+    """Validate ``purchasable_offer`` offers; returns ``{marketplace_id: Money}`` or the first problem."""
+    def bad(message: str) -> Problem:
+        return Problem(message, "purchasable_offer")
+
+    if not isinstance(value, list) or not value:
+        return bad("purchasable_offer needs at least one offer")
+    offers: dict[str, Money] = {}
+    for offer in value:
+        if not isinstance(offer, dict):
+            return bad("Each purchasable_offer entry must be an object")
+        marketplace, currency = offer.get("marketplace_id"), offer.get("currency")
+        if marketplace not in marketplace_ids:
+            return bad(f"purchasable_offer marketplace_id {marketplace!r} is not the marketplace of the request "
+                       f"({', '.join(marketplace_ids)})")
+        if not (isinstance(currency, str) and len(currency) == 3 and currency.isalpha() and currency.isupper()):
+            return bad(f"purchasable_offer currency {currency!r} must be a 3-letter ISO 4217 code")
+        if "audience" in offer and not (isinstance(offer["audience"], str) and offer["audience"]):
+            return bad("purchasable_offer audience must be a non-empty string")
+        try:
+            amount = offer["our_price"][0]["schedule"][0]["value_with_tax"]
+        except (KeyError, IndexError, TypeError):
+            return bad("The field 'value_with_tax' for the attribute 'purchasable_offer.our_price' is required")
+        if isinstance(amount, bool) or not isinstance(amount, (int, float)) or amount < 0:
+            return bad(f"purchasable_offer.our_price value_with_tax {amount!r} must be a number of at least 0")
+        offers[marketplace] = Money(Decimal(str(amount)), currency)
+    return offers
+
+
+def apply_patches(emu: AmazonEmulator, sku: str, patches: Any, marketplace_ids: Sequence[str]) -> list[Problem]:
+    """Apply availability and offer patches to a listing; returns problems (nothing changes when there are any).
+
+    ``marketplace_ids`` are the request's marketplaces: an offer's
+    ``marketplace_id`` must be one of them.
+    """
     if sku not in emu.listings:
-        return [f"SKU '{sku}' does not exist for this seller in this marketplace."]
+        return [Problem(f"SKU '{sku}' does not exist for this seller in this marketplace.")]
     if not isinstance(patches, list) or not patches:
-        return ["patches must list at least one operation"]
-    changes: list[tuple[str, dict[str, int]]] = []
+        return [Problem("patches must list at least one operation")]
+    changes: list[tuple[str, str, dict[str, Any]]] = []
     for patch in patches:
         if not isinstance(patch, dict) or patch.get("op") not in ("add", "replace", "merge", "delete"):
-            return ["Each patch needs op add, replace, merge or delete"]
-        if patch.get("path") != "/attributes/fulfillment_availability":
-            return [f"The emulator only supports /attributes/fulfillment_availability, not {patch.get('path')!r}"]
-        entries: dict[str, int] = {}
-        for value in patch.get("value") or ():
-            code, quantity = value.get("fulfillment_channel_code"), value.get("quantity")
-            if code != "DEFAULT" and code not in emu.supply_sources:
-                return [f"Unknown fulfillment_channel_code {code!r}"]
-            if not isinstance(quantity, int) or quantity < 0:
-                return [f"quantity for {code!r} must be a whole number of at least 0"]
-            entries[code] = quantity
-        changes.append((patch["op"], entries))
-    for op, entries in changes:
-        if op in ("replace", "add"):
-            emu.listings[sku] = dict(entries)
-        elif op == "merge":
-            emu.listings[sku].update(entries)
+            return [Problem("Each patch needs op add, replace, merge or delete")]
+        path = patch.get("path")
+        if path == AVAILABILITY:
+            parsed: dict[str, Any] | Problem = _quantities(emu, patch.get("value"))
+        elif path == OFFER:
+            parsed = _offers(patch.get("value"), marketplace_ids)
         else:
-            for code in entries:
-                emu.listings[sku].pop(code, None)
+            return [Problem(f"The emulator only supports {AVAILABILITY} and {OFFER}, not {path!r}")]
+        if isinstance(parsed, Problem):
+            return [parsed]
+        changes.append((path, patch["op"], parsed))
+    for path, op, entries in changes:
+        target: dict[str, Any] = emu.listings[sku] if path == AVAILABILITY else emu.prices.setdefault(sku, {})
+        if op in ("replace", "add"):
+            # an offer replace sets the request's marketplaces only; other marketplaces keep their offers
+            for key in list(target) if path == AVAILABILITY else marketplace_ids:
+                target.pop(key, None)
+            target.update(entries)
+        elif op == "merge":
+            target.update(entries)
+        else:
+            for key in entries:
+                target.pop(key, None)
     return []
 
 
@@ -80,12 +154,15 @@ def register(emu: AmazonEmulator, app: Flask) -> None:
         if not isinstance(body, dict) or not body.get("productType"):
             return emu.error(400, "InvalidInput", "Invalid Input", "productType and patches are required",
                              operation=op)
-        problems = apply_patches(emu, sku, body.get("patches"))
+        problems = apply_patches(emu, sku, body.get("patches"), marketplaces)
         answer: dict[str, Any] = {"sku": sku, "status": "INVALID" if problems else "ACCEPTED",
                                   "submissionId": secrets.token_hex(16), "issues": []}
         for problem in problems:
-            answer["issues"].append({"code": "4000004", "message": problem, "severity": "ERROR",
-                                     "categories": ["INVALID_ATTRIBUTE"]})
+            issue = {"code": "4000004", "message": problem.message, "severity": "ERROR",
+                     "categories": problem.categories}
+            if problem.attribute:
+                issue["attributeNames"] = [problem.attribute]
+            answer["issues"].append(issue)
         return emu.answer(answer, operation=op)
 
     @app.post("/feeds/2021-06-30/documents")
@@ -171,12 +248,16 @@ def _process_feed(emu: AmazonEmulator, feed: dict[str, Any]) -> None:
     issues = []
     accepted = 0
     for message in messages:
-        problems = (["PATCH messages need productType"] if message.get("operationType") == "PATCH"
+        problems = ([Problem("PATCH messages need productType")] if message.get("operationType") == "PATCH"
                     and not message.get("productType") else apply_patches(emu, message.get("sku", ""),
-                                                                        message.get("patches")))
+                                                                        message.get("patches"),
+                                                                        feed["marketplaceIds"]))
         for problem in problems:
-            issues.append({"messageId": message.get("messageId"), "sku": message.get("sku"), "code": "4000004",
-                           "severity": "ERROR", "message": problem})
+            issue = {"messageId": message.get("messageId"), "sku": message.get("sku"), "code": "4000004",
+                     "severity": "ERROR", "message": problem.message}
+            if problem.attribute:
+                issue["attributeName"] = problem.attribute
+            issues.append(issue)
         accepted += 0 if problems else 1
     report = {"header": {"sellerId": document["header"].get("sellerId", feed["seller"]), "version": "2.0",
                          "feedId": feed["id"]},
