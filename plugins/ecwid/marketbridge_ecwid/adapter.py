@@ -153,16 +153,25 @@ class EcwidShopAdapter(ShopAdapter):
         return changes.changes_since(self.client, cursor)
 
     def read_stock(self, product_ids: Sequence[str]) -> list[StockLevel]:
-        """Current stock of up to 100 products/variations (P1, K2): ``GET /products?productId=…``.
+        """Current stock and price of up to 100 products/variations (P1, K2, P2): ``GET /products?productId=…``.
 
         ``quantity`` is ``None`` for unlimited stock; unknown ids are left out.
+        ``price`` is the storefront price in the store's currency
+        (``defaultDisplayedPrice``, see :mod:`marketbridge_ecwid.prices`), or
+        ``None`` where taxes are added at checkout; currency and tax display come
+        from ``GET /profile`` ("Get store profile", cached for an hour). Raises
+        ``TemporaryFailure``/``RateLimited``/``AuthenticationFailed``.
         """
         return stock.read_stock(self.client, product_ids)
 
     def stock_changes_since(self, cursor: str | None) -> StockPage:
-        """Stock of products changed since ``cursor``: ``GET /products?updatedFrom=…&sortBy=UPDATED_TIME_ASC``.
+        """Stock and price of products changed since ``cursor`` (P1, P2).
 
-        With ``cursor=None`` starts now. Raises
+        ``GET /products?updatedFrom=…&updatedTo=…&sortBy=UPDATED_TIME_ASC`` ("Search products").
+
+        A price edit updates the product's ``updateTimestamp``, so it is reported
+        like a stock change (P2); prices as in :meth:`read_stock`. With
+        ``cursor=None`` starts now. Raises
         ``TemporaryFailure``/``RateLimited``/``AuthenticationFailed``.
         """
         return stock.stock_changes_since(self.client, cursor)
@@ -187,13 +196,17 @@ class EcwidShopAdapter(ShopAdapter):
         return changes.order_events(answer.body, self.client.config.store_id)
 
     def stock_for_webhook(self, webhook: EcwidWebhook) -> list[StockLevel]:
-        """Fresh stock of the product (and its variations) behind a verified ``product.*`` webhook.
+        """Fresh stock and price of the product (and its variations) behind a verified ``product.*`` webhook.
 
-        ``entityId`` is the product id; ``GET /products?productId=…`` re-reads it.
-        Other events and deleted products give no levels.
+        ``entityId`` is the product id; ``GET /products?productId=…`` re-reads it
+        (prices as in :meth:`read_stock`). Other events and deleted products
+        give no levels.
         """
         if webhook.event_type not in ("product.updated", "product.created") or not webhook.entity_id \
                 or not webhook.entity_id.isdigit():
             return []
         raw = products.fetch_products(self.client, [int(webhook.entity_id)])
-        return [level for product in raw.values() for level in stock.levels_of(product)]
+        if not raw:
+            return []
+        profile = store_profile(self.client)
+        return [level for product in raw.values() for level in stock.levels_of(product, profile)]

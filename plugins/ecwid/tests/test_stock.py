@@ -1,7 +1,9 @@
 """Stock as the source for marketplaces (P1, K2): reads in batches and changes since a cursor."""
 from __future__ import annotations
 
-from marketbridge.adapters import StockLevel
+from decimal import Decimal
+
+from marketbridge.adapters import Money, StockLevel
 
 
 def test_read_stock_of_products_and_variations_in_one_request(adapter, emulator):
@@ -19,7 +21,7 @@ def test_unlimited_stock_reads_as_none(adapter, emulator):
     emulator.set_stock("MB-TEE-S", None)
 
     assert adapter.read_stock([emulator.marketbridge_id("MB-TEE-S")]) == [
-        StockLevel(emulator.marketbridge_id("MB-TEE-S"), None, sku="MB-TEE-S")]
+        StockLevel(emulator.marketbridge_id("MB-TEE-S"), None, sku="MB-TEE-S", price=Money(Decimal("24.00"), "EUR"))]
 
 
 def test_stock_changes_since_reports_changed_products_only(adapter, emulator, clock):

@@ -38,6 +38,7 @@ import random
 import secrets
 import uuid
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any, Callable, Mapping
 from urllib.parse import urlencode
 
@@ -60,6 +61,8 @@ ALL_SCOPES = frozenset({
     "add_to_cp",
 })
 PAGE_LIMIT = 100
+#: The store's manual taxes (id, name, %): German VAT, enabled per product.
+VAT_TAXES: tuple[tuple[int, str, str], ...] = ((1117939047, "MwSt. 19 %", "19"), (1117939048, "MwSt. 7 %", "7"))
 RATE_PER_MINUTE = 600
 CODE_LIFETIME = timedelta(minutes=5)
 _ORDER_ID_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -81,6 +84,12 @@ class EcwidEmulator(Emulator):
         self.plan_has_api = True
         self.suspended = False
         self.refuse_unavailable_items = False
+        #: Tax settings (P2): VAT included in prices (``includeInPrice``), or added at checkout when false;
+        #: ``automatic_taxes`` is ``taxSettings.automaticTaxEnabled``.
+        self.taxes_included = True
+        self.automatic_taxes = False
+        #: Combinations carry ``defaultDisplayedPrice`` (current docs); false answers as the 2020 docs show.
+        self.combination_prices = True
         self.products: dict[int, Product] = {}
         self.orders: dict[str, dict[str, Any]] = {}
         self.statuses: list[dict[str, Any]] = _default_statuses()
@@ -115,7 +124,8 @@ class EcwidEmulator(Emulator):
         """
         with self.lock:
             for product in demo_products(DEMO_PRODUCTS, self.clock.now(), self._next_product_id,
-                                         self._next_combination_id):
+                                         self._next_combination_id, {Decimal(rate): tax_id for tax_id, _, rate
+                                                                     in VAT_TAXES}):
                 self.products[product.id] = product
                 self._next_product_id = max(self._next_product_id, product.id + 1)
                 for combination in product.combinations:
@@ -205,6 +215,18 @@ class EcwidEmulator(Emulator):
         with self.lock:
             product, combination = self.find_sku(sku)
             (combination or product).quantity = quantity
+            self._touch_product(product)
+
+    def set_price(self, sku: str, price: float | None) -> None:
+        """Set a product's or variation's base price in the catalogue editor (``None``: the variation inherits)."""
+        with self.lock:
+            product, combination = self.find_sku(sku)
+            if combination is not None:
+                combination.price = price
+            elif price is None:
+                raise ValueError("a product needs a price")
+            else:
+                product.price = price
             self._touch_product(product)
 
     def set_product_enabled(self, sku: str, enabled: bool) -> None:
@@ -433,7 +455,7 @@ class EcwidEmulator(Emulator):
                     found = self._search_products(request.args)
                 except Refusal as exc:
                     return self.error(exc.status, exc.code, exc.message)
-                return self._page(found, Product.to_json)
+                return self._page(found, self._product_json)
 
         @app.get(f"{base}/products/<product_id>")
         def get_product(store_id: str, product_id: str) -> Any:
@@ -444,7 +466,7 @@ class EcwidEmulator(Emulator):
                 product = self.products.get(int(product_id)) if product_id.isdigit() else None
                 if product is None:
                     return self.error(404, "PRODUCT_NOT_FOUND", "Product with specified ID was not found.")
-                return product.to_json()
+                return self._product_json(product)
 
         @app.get("/api/oauth/authorize")
         def oauth_authorize() -> Any:
@@ -474,7 +496,15 @@ class EcwidEmulator(Emulator):
             "formatsAndUnits": {"currency": self.currency, "currencyPrefix": "", "currencySuffix": " €",
                                 "currencyPrecision": 2, "weightUnit": self.weight_unit, "dimensionsUnit": "CM",
                                 "timezone": "Europe/Berlin"},
+            # 2020 "Get store profile" example: taxSettings {automaticTaxEnabled, taxes[Taxes]}.
+            "taxSettings": {"automaticTaxEnabled": self.automatic_taxes, "taxes": [
+                {"id": tax_id, "name": name, "enabled": True, "includeInPrice": self.taxes_included,
+                 "useShippingAddress": True, "taxShipping": True, "appliedByDefault": False,
+                 "defaultTax": float(rate), "rules": []} for tax_id, name, rate in VAT_TAXES]},
         }
+
+    def _product_json(self, product: Product) -> dict[str, Any]:
+        return product.to_json(self.taxes_included and not self.automatic_taxes, self.combination_prices)
 
     def _search_products(self, args: Mapping[str, str]) -> list[Product]:
         products = sorted(self.products.values(), key=lambda p: p.id)

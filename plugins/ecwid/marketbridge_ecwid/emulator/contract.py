@@ -16,7 +16,8 @@ check exchanges against:
 * :data:`CURRENT_DOCS` overlays what changed since 2020, each entry naming its
   source: string order ids, ``orderid`` in the create answer,
   ``pricesIncludeTax``, ``combinationId``, order extra fields as a list, the
-  error body, order statuses, and the OAuth token answer.
+  error body, order statuses, the OAuth token answer, the profile's tax
+  settings and a variation's ``defaultDisplayedPrice``.
 """
 from __future__ import annotations
 
@@ -105,9 +106,18 @@ def current_docs(spec_dir: Path) -> dict[str, dict[str, Any]]:
         "SearchResult": {"required": ["total", "count", "offset", "limit", "items"]},
         "ProductEntry": {"required": ["id"]},
         "getProduct.Product": {"required": ["id"]},
-        # 2020 "Get store profile" example: formatsAndUnits.currency / weightUnit.
-        "Profile": {"properties": {"formatsAndUnits": {"type": "object", "properties": {
-            "currency": {"type": "string"}, "weightUnit": {"type": "string"}}}}},
+        # 2020 "Get store profile" example: formatsAndUnits.currency / weightUnit / currencyPrecision, and
+        # taxSettings {automaticTaxEnabled, taxes: [Taxes]} (the 2020 tables name TaxSettings but give no table).
+        "Profile": {"properties": {
+            "formatsAndUnits": {"type": "object", "properties": {
+                "currency": {"type": "string"}, "weightUnit": {"type": "string"},
+                "currencyPrecision": {"type": "number"}}},
+            "taxSettings": {"type": "object", "properties": {
+                "automaticTaxEnabled": {"type": "boolean"},
+                "taxes": {"type": "array", "items": {"$ref": "#/definitions/profile.Taxes"}}}}}},
+        # Current docs, "Search product variations" (https://api-docs.ecwid.com/reference/search-product-variations):
+        # each combination carries its storefront price with taxes, as the product does.
+        "Variation": {"properties": {"defaultDisplayedPrice": {"type": "number"}}},
     }
 
 
