@@ -87,3 +87,43 @@ def test_dashboard_says_when_the_authorisation_is_gone(web, loop):
     page = web.get(f"/connections/{loop.connection_id}/dashboard")
     assert "The marketplace refused access: The grant was revoked in Seller Central." in page.text
     assert "No marketplace calls recorded yet." in page.text
+
+
+def test_price_settings_record_the_marketplace_currency_and_resend_every_listing(web, loop):
+    """P2: the selling policy is validated, saved as exact amounts, and the next stock poll reads every listing."""
+    full_read = lambda: db.session.execute(db.select(SyncCursor).filter_by(  # noqa: E731
+        scope="shop", scope_id=loop.connection.shop_id, stream="stock_full")).scalar_one_or_none()
+    page = web.get(f"/connections/{loop.connection_id}/sync-settings")
+    assert "Prices sent to the marketplace" in page.text and "only ever rounded up" in page.text
+    form = page.forms["sync-settings-form"]
+    assert form["price_sync"].checked is False, "off until the merchant decides"
+    form["price_sync"], form["price_percent"], form["price_minimum"] = True, "900", "-1"
+    refused = form.submit(status=400)
+    assert "from -90 to 500" in refused.html.find(id="price_percent-errors").text
+    assert "0 or more" in refused.html.find(id="price_minimum-errors").text
+    assert settings_of(loop.connection_id) == {}, "nothing saved"
+    form = refused.forms["sync-settings-form"]
+    form["price_percent"], form["price_fixed"], form["price_minimum"], form["price_ending"] = "10", "1.50", "", "99"
+    form.submit().follow()
+    prices = {k: v for k, v in settings_of(loop.connection_id).items() if k.startswith("price_")}
+    assert prices == {"price_sync": True, "price_percent": "10", "price_fixed": "1.5", "price_ending": "99",
+                      "price_currency": "EUR"}
+    assert full_read() is not None and full_read().not_before is None, "every listing is read at the next poll"
+    page = web.get(f"/connections/{loop.connection_id}/sync-settings")
+    assert "Prices are sent in EUR" in page.text
+    form = page.forms["sync-settings-form"]
+    assert (form["price_percent"].value, form["price_ending"].value) == ("10", "99")
+    form["price_sync"] = False
+    form.submit().follow()
+    assert "price_sync" not in settings_of(loop.connection_id), "switched off"
+
+
+def test_price_settings_say_when_the_marketplace_cannot_tell_its_currency(web, loop):
+    loop.connection.marketplace = "A13V1IB3VIYZZH"  # not among the account's marketplaces any more
+    db.session.commit()
+    form = web.get(f"/connections/{loop.connection_id}/sync-settings").forms["sync-settings-form"]
+    form["price_sync"] = True
+    refused = form.submit(status=400)
+    assert "no longer offers this connection's marketplace" in refused.html.find(id="price_sync-errors").text
+    assert settings_of(loop.connection_id) == {}, "nothing saved, not even the other settings"
+    assert "Prices cannot be sent yet" in refused.text

@@ -6,7 +6,7 @@ template; the pages translate known codes (see ``marketbridge.web.problem_text``
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Collection
 
 import sqlalchemy as sa
 
@@ -35,14 +35,19 @@ def report(now: datetime, *, code: str, message: str, params: dict[str, Any] | N
 
 def resolve(now: datetime, *, codes: tuple[str, ...] | None = None, connection_id: int | None = None,
             shop_id: int | None = None, account_id: int | None = None, order_id: int | None = None,
-            subject: str | None = None) -> int:
-    """Mark matching open problems resolved; returns how many. Joins the current transaction."""
+            subject: str | None = None, subjects: Collection[str] | None = None) -> int:
+    """Mark matching open problems resolved; returns how many. Joins the current transaction.
+
+    ``subjects`` resolves the problems of several subjects (SKUs, order ids) in one statement.
+    """
     query = sa.update(SyncProblem).where(SyncProblem.resolved_at.is_(None))
     for column, value in ((SyncProblem.connection_id, connection_id), (SyncProblem.shop_id, shop_id),
                           (SyncProblem.account_id, account_id), (SyncProblem.order_id, order_id),
                           (SyncProblem.subject, subject)):
         if value is not None:
             query = query.where(column == value)
+    if subjects is not None:
+        query = query.where(SyncProblem.subject.in_(list(subjects)))
     if codes:
         query = query.where(SyncProblem.code.in_(codes))
     result = db.session.execute(query.values(resolved_at=now).execution_options(synchronize_session=False))

@@ -1,10 +1,12 @@
-"""Stock from the shop to every marketplace listing of the product (P1, K2).
+"""Stock (and prices) from the shop to every marketplace listing of the product (P1, P2, K2).
 
 The shop reports which products' stock changed since a cursor; for each
 listing of those products on the shop's connections, the ``stock_source``
-policy decides the quantity to offer, and a stock message is queued only if
-it differs from what the marketplace already has (deltas only). A newer
-quantity replaces a not-yet-sent one for the same listing, so a burst of
+policy decides the quantity to offer and, where the connection syncs prices
+and the channel can send them, the connection's selling policy
+(:mod:`marketbridge.pricing`) the price. A stock message is queued only if
+either differs from what the marketplace already has (deltas only). A newer
+figure replaces a not-yet-sent one for the same listing, so a burst of
 changes costs one marketplace update.
 """
 from __future__ import annotations
@@ -15,7 +17,7 @@ from typing import Iterable
 
 import sqlalchemy as sa
 
-from marketbridge.adapters import StockLevel
+from marketbridge.adapters import Money, StockLevel
 from marketbridge.decisions import ListingFacts
 from marketbridge.engine import problems
 from marketbridge.engine.failures import handle_stream_failure
@@ -36,6 +38,7 @@ from marketbridge.models import (
     db,
 )
 from marketbridge.plugins import PolicyError, call_policy
+from marketbridge.pricing import CurrencyMismatch, SellingPolicy
 
 #: Stock moves faster than statuses: an oversold unit costs more than a late status. One small
 #: request per shop every 10 seconds.
@@ -43,6 +46,9 @@ DEFAULT_POLL_SECONDS = 10
 #: New listings read per stock poll; the rest follow at the next polls.
 UNSENT_PER_RUN = 500
 FULL_READ_EVERY = timedelta(days=1)
+PRICE_CURRENCY_MESSAGE = ("The price of {sku} was not sent: the shop's price is in {shop_currency}, the marketplace "
+                          "sells in {currency}. Enter the product's price in {currency} in the shop or switch price "
+                          "sync off.")
 
 
 def poll_stock(host: Host, shop_id: int, *, owner: str | None = None, force: bool = False) -> int:
@@ -73,6 +79,12 @@ def poll_stock(host: Host, shop_id: int, *, owner: str | None = None, force: boo
             seconds=int((shop.settings or {}).get("stock_poll_seconds", DEFAULT_POLL_SECONDS)))
         db.session.commit()
     return queued
+
+
+def read_all_listings_soon(shop_id: int) -> None:
+    """Make the shop's next stock poll read every listing (after the merchant changed how prices or stock are
+    computed); joins the current transaction."""
+    cursor_row("shop", shop_id, "stock_full").not_before = None
 
 
 def _full_read_due(shop_id: int, now: datetime) -> bool:
@@ -110,8 +122,12 @@ def apply_levels(host: Host, shop: Shop, levels: Iterable[StockLevel]) -> int:
     queued = 0
     now = host.clock.now()
     pending = _pending_by_key({listing.connection_id for listing, _ in rows})
+    policies: dict[int, SellingPolicy | None] = {}
+    priced: dict[int, set[str]] = {}  #: connection → SKUs whose price could be offered
     for listing, connection in rows:
         info = infos.get(connection.id) or infos.setdefault(connection.id, host.connection_info(connection))
+        if connection.id not in policies:
+            policies[connection.id] = _selling_policy(host, connection)
         reserved = sum(q for (cid, sku), q in sold.items() if sku == listing.sku and cid != connection.id)
         facts = ListingFacts(listing.sku, listing.product_id, reserved,
                              own.get((connection.id, listing.store_code, listing.sku)))
@@ -123,9 +139,38 @@ def apply_levels(host: Host, shop: Shop, levels: Iterable[StockLevel]) -> int:
                             plugin=exc.plugin, message="The plugin {plugin} failed while computing stock: {error}",
                             params={"plugin": exc.plugin, "error": str(exc.error)})
             continue
-        if quantity is not None and queue_stock(now, listing, int(quantity), pending):
+        price = _offer_price(now, listing, connection, policies[connection.id], by_product[listing.product_id])
+        if price is not None:
+            priced.setdefault(connection.id, set()).add(listing.sku)
+        if quantity is not None and queue_stock(now, listing, int(quantity), pending, price=price):
             queued += 1
+    for connection_id, skus in priced.items():
+        problems.resolve(now, connection_id=connection_id, subjects=skus, codes=("price_currency",))
     return queued
+
+
+def _selling_policy(host: Host, connection: Connection) -> SellingPolicy | None:
+    """The connection's selling policy when it sends prices (P2): switched on, and the channel can."""
+    policy = SellingPolicy.from_settings(connection.settings or {})
+    channel = host.registry.channels.get(connection.account.kind)
+    if not policy.enabled or channel is None or not channel.syncs_prices:
+        return None
+    return policy
+
+
+def _offer_price(now: datetime, listing: Listing, connection: Connection, policy: SellingPolicy | None,
+                 level: StockLevel) -> Money | None:
+    """The price to offer for a shop-wide listing, or ``None`` (not synced, not known, or refused: see problems)."""
+    if policy is None or listing.store_code or level.price is None:
+        return None
+    try:
+        price = policy.offer(level.price)
+    except CurrencyMismatch as exc:
+        problems.report(now, code="price_currency", connection_id=connection.id, subject=listing.sku,
+                        message=PRICE_CURRENCY_MESSAGE,
+                        params={"sku": listing.sku, "shop_currency": exc.shop_currency, "currency": exc.currency})
+        return None
+    return price
 
 
 def _pending_by_key(connection_ids: set[int]) -> dict[tuple[int, str], OutboxMessage]:
@@ -221,11 +266,13 @@ def _store_figures(connection_ids: set[int], skus: set[str]) -> dict[tuple[int, 
 
 
 def queue_stock(now: datetime, listing: Listing, quantity: int,
-                known: dict[tuple[int, str], OutboxMessage] | None = None) -> bool:
-    """Queue ``quantity`` for ``listing`` unless the marketplace has it already; returns whether a message changed.
+                known: dict[tuple[int, str], OutboxMessage] | None = None, *, price: Money | None = None) -> bool:
+    """Queue ``quantity`` (and ``price``, P2) for ``listing`` unless the marketplace has them already.
 
-    ``known`` is the batch's pending messages (from one query); without it the
-    pending message of this listing is looked up.
+    Returns whether a message changed. ``known`` is the batch's pending
+    messages (from one query); without it the pending message of this
+    listing is looked up. A ``price`` of ``None`` leaves the price as it is
+    (also one already waiting to be sent).
     """
     coalesce = f"stock:{listing.sku}:{listing.store_code}"
     if known is not None:
@@ -234,22 +281,34 @@ def queue_stock(now: datetime, listing: Listing, quantity: int,
         pending = db.session.execute(sa.select(OutboxMessage).where(
             OutboxMessage.connection_id == listing.connection_id, OutboxMessage.coalesce_key == coalesce,
             OutboxMessage.state == OutboxState.PENDING)).scalars().first()
+    price_due = price is not None and price.amount != listing.last_sent_price
     if pending is not None:
-        if int(pending.payload["quantity"]) == quantity:
+        wanted = {**pending.payload, "quantity": quantity}
+        if price is not None:
+            wanted.pop("price", None)
+            if price_due:
+                wanted["price"] = _price_payload(price)
+        if wanted == pending.payload:
             return False
-        if quantity == listing.last_sent_quantity:
+        if quantity == listing.last_sent_quantity and "price" not in wanted:
             pending.state = OutboxState.SUPERSEDED
             return True
-        pending.payload = {**pending.payload, "quantity": quantity}
+        pending.payload = wanted
         return True
-    if quantity == listing.last_sent_quantity:
+    if quantity == listing.last_sent_quantity and not price_due:
         return False
+    payload = {"sku": listing.sku, "quantity": quantity, "store_code": listing.store_code}
+    if price_due and price is not None:
+        payload["price"] = _price_payload(price)
     message = OutboxMessage(
         connection_id=listing.connection_id, kind="stock", coalesce_key=coalesce,
         idempotency_key=f"stock:{listing.connection_id}:{listing.sku}:{listing.store_code}:{uuid.uuid4().hex}",
-        payload={"sku": listing.sku, "quantity": quantity, "store_code": listing.store_code},
-        state=OutboxState.PENDING, attempts=0, next_attempt_at=now, created_at=now)
+        payload=payload, state=OutboxState.PENDING, attempts=0, next_attempt_at=now, created_at=now)
     db.session.add(message)
     if known is not None:
         known[(listing.connection_id, coalesce)] = message
     return True
+
+
+def _price_payload(price: Money) -> dict[str, str]:
+    return {"amount": str(price.amount), "currency": price.currency}

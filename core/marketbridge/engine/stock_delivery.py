@@ -1,4 +1,4 @@
-"""Sending queued stock quantities to the marketplace in batches (P1, P4).
+"""Sending queued stock quantities (and prices, P2) to the marketplace in batches (P1, P4).
 
 The channel picks the cheapest route for a batch (single updates or one feed
 document). Asynchronous submissions are ``submitted`` until the channel
@@ -10,11 +10,12 @@ fails every SKU of it with that reason (never retried blindly).
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import TYPE_CHECKING, Iterable
 
 import sqlalchemy as sa
 
-from marketbridge.adapters import ChannelAdapter, StockResult, StockUpdate
+from marketbridge.adapters import ChannelAdapter, Money, StockResult, StockUpdate
 from marketbridge.engine import problems
 from marketbridge.engine.retry import next_attempt
 from marketbridge.errors import AdapterError, DeliveryRejected, RateLimited
@@ -124,6 +125,8 @@ def _apply_results(host: Host, connection: Connection, rows: list[OutboxMessage]
             row.state, row.delivered_at, row.last_error = OutboxState.DELIVERED, now, None
             if listing is not None:
                 listing.last_sent_quantity, listing.last_sent_at = int(row.payload["quantity"]), now
+                if row.payload.get("price"):
+                    listing.last_sent_price = Decimal(row.payload["price"]["amount"])
             problems.resolve(now, connection_id=connection.id, subject=row.payload["sku"], codes=("stock_rejected",))
             outcome.delivered += 1
         else:
@@ -138,4 +141,6 @@ def _apply_results(host: Host, connection: Connection, rows: list[OutboxMessage]
 def stock_update(message: OutboxMessage) -> StockUpdate:
     """The :class:`StockUpdate` a stock outbox row stands for."""
     payload = message.payload
-    return StockUpdate(sku=payload["sku"], quantity=int(payload["quantity"]), store_code=payload.get("store_code") or None)
+    price = payload.get("price")
+    return StockUpdate(sku=payload["sku"], quantity=int(payload["quantity"]), store_code=payload.get("store_code") or None,
+                       price=Money(Decimal(price["amount"]), price["currency"]) if price else None)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
@@ -130,9 +131,9 @@ class AutomationRule(db.Model):  # type: ignore[name-defined,misc]
 
 
 class Listing(db.Model):  # type: ignore[name-defined,misc]
-    """A product offered on a connection, and the last quantity sent for it (P1).
+    """A product offered on a connection, and the last quantity and price sent for it (P1, P2).
 
-    Stock is sent as deltas: an unchanged quantity is never sent again.
+    Stock is sent as deltas: an unchanged quantity (or price) is never sent again.
     ``reserved`` counts units sold on marketplaces that the shop has not
     reported yet, so the other marketplaces stop offering them at once.
     """
@@ -146,6 +147,8 @@ class Listing(db.Model):  # type: ignore[name-defined,misc]
     product_id: Mapped[str] = mapped_column(sa.String(200))
     store_code: Mapped[str] = mapped_column(sa.String(100), default="")
     last_sent_quantity: Mapped[int | None]
+    #: in the marketplace's currency (``settings["price_currency"]``); ``None`` until a price was accepted
+    last_sent_price: Mapped[Decimal | None] = mapped_column(sa.Numeric(14, 4))
     last_sent_at: Mapped[datetime | None]
     reserved: Mapped[int] = mapped_column(default=0)
     active: Mapped[bool] = mapped_column(default=True)

@@ -60,6 +60,9 @@ TEXTS: dict[str, LazyString] = {
     "delivery_failed": _l(
         "The {kind} for order {order} could not be delivered to the marketplace after several attempts: "
         "{error}."),
+    "price_currency": _l(
+        "The price of {sku} was not sent: the shop's price is in {shop_currency}, the marketplace sells in "
+        "{currency}. Enter the product's price in {currency} in the shop or switch price sync off."),
     "stock_rejected": _l(
         "The marketplace refused the stock update for {sku}: {error}. Check the listing on the marketplace."),
     "grant_expired": _l(

@@ -44,6 +44,14 @@ from marketbridge.testing.demo_catalogue import by_sku
 CARRIERS = frozenset({"DHL", "UPS", "DPD", "Other"})
 
 
+def _valid_price(price: Any) -> bool:
+    """An offer price the example marketplace accepts: ``{"amount": "12.34", "currency": "EUR"}``, not negative."""
+    try:
+        return isinstance(price, dict) and price.get("currency") == "EUR" and Decimal(price["amount"]) >= 0
+    except (KeyError, ArithmeticError, TypeError, ValueError):
+        return False
+
+
 class ExampleMarketplaceEmulator(Emulator):
     """The example marketplace's API with its data in memory."""
 
@@ -56,6 +64,7 @@ class ExampleMarketplaceEmulator(Emulator):
         self.shipments: list[dict[str, Any]] = []
         self.status_calls: list[dict[str, Any]] = []
         self.stock: dict[str, int] = {}
+        self.prices: dict[str, dict[str, str]] = {}  #: SKU → the offer price last accepted (P2)
         self.stock_calls: list[list[dict[str, Any]]] = []
         self.drop_next_shipment = False
         self._ids = itertools.count(1)
@@ -133,8 +142,12 @@ class ExampleMarketplaceEmulator(Emulator):
             results = []
             for item in items:
                 ok = not item["sku"].startswith("BAD")
+                if ok and "price" in item and not _valid_price(item["price"]):
+                    ok = False
                 if ok:
                     self.stock[item["sku"]] = item["quantity"]
+                    if "price" in item:
+                        self.prices[item["sku"]] = item["price"]
                 results.append({"sku": item["sku"], "ok": ok, "error": None if ok else "unknown listing",
                                 **({"store": item["store"]} if "store" in item else {})})
             return jsonify({"results": results})
@@ -154,6 +167,7 @@ class ExampleChannel(ChannelAdapter):
         MarketplaceStatus("picked_up", "Picked up", pickup=True),
     )
     stock_batch_size = 20
+    syncs_prices = True
 
     def _call(self, method: str, path: str, **kwargs: Any) -> Any:
         url = self.context.settings["url"].rstrip("/") + path
@@ -237,7 +251,8 @@ class ExampleChannel(ChannelAdapter):
     def push_stock(self, updates: Sequence[StockUpdate]) -> StockSubmission:
         """``POST /stock`` with every update in one call."""
         answer = self._call("POST", "/stock", json={"items": [
-            {"sku": u.sku, "quantity": u.quantity, **({"store": u.store_code} if u.store_code else {})}
+            {"sku": u.sku, "quantity": u.quantity, **({"store": u.store_code} if u.store_code else {}),
+             **({"price": {"amount": str(u.price.amount), "currency": u.price.currency}} if u.price else {})}
             for u in updates]})
         return StockSubmission(tuple(StockResult(r["sku"], r["ok"], store_code=r.get("store"), message=r["error"])
                                      for r in answer["results"]))

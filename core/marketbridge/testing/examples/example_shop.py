@@ -21,6 +21,7 @@ from marketbridge.adapters import (
     CheckResult,
     DemoSetup,
     FieldKind,
+    Money,
     OrderDraft,
     ProductIdentifier,
     SettingField,
@@ -59,7 +60,7 @@ class ExampleShopEmulator(Emulator):
         for i, product in enumerate(DEMO_PRODUCTS, start=1):
             self.products[str(i)] = {"id": str(i), "sku": product.sku, "ean": product.ean, "name": product.name,
                                      "weight": None if product.weight is None else str(product.weight),
-                                     "stock": product.stock, "active": product.active}
+                                     "stock": product.stock, "active": product.active, "price": str(product.price)}
 
     # -- merchant actions ---------------------------------------------------
     def product_by_sku(self, sku: str) -> dict[str, Any]:
@@ -69,6 +70,13 @@ class ExampleShopEmulator(Emulator):
         with self.lock:
             product = self.product_by_sku(sku)
             product["stock"] = quantity
+            self.stock_events.append({"seq": len(self.stock_events) + 1, "product_id": product["id"]})
+
+    def set_price(self, sku: str, price: str) -> None:
+        """The merchant edits a product's selling price (a stock event, as the shop reports both together)."""
+        with self.lock:
+            product = self.product_by_sku(sku)
+            product["price"] = price
             self.stock_events.append({"seq": len(self.stock_events) + 1, "product_id": product["id"]})
 
     def set_status(self, order_id: str, status: str) -> None:
@@ -144,17 +152,21 @@ class ExampleShopEmulator(Emulator):
         @app.get("/stock")
         def stock() -> Any:
             ids = request.args.get("ids", "").split(",")
-            return jsonify([{"id": i, "sku": self.products[i]["sku"], "stock": self.products[i]["stock"]}
-                            for i in ids if i in self.products])
+            return jsonify([self._offer(i) for i in ids if i in self.products])
 
         @app.get("/stock/changes")
         def stock_changes() -> Any:
             after = int(request.args.get("after", 0))
             page = [e for e in self.stock_events if e["seq"] > after][:100]
             ids = list(dict.fromkeys(e["product_id"] for e in page))
-            return jsonify({"products": [{"id": i, "sku": self.products[i]["sku"], "stock": self.products[i]["stock"]}
-                                         for i in ids],
+            return jsonify({"products": [self._offer(i) for i in ids],
                             "last": page[-1]["seq"] if page else after})
+
+
+    def _offer(self, product_id: str) -> dict[str, Any]:
+        product = self.products[product_id]
+        return {"id": product_id, "sku": product["sku"], "stock": product["stock"], "price": product.get("price"),
+                "currency": "EUR"}
 
 
 class ExampleShop(ShopAdapter):
@@ -245,13 +257,18 @@ class ExampleShop(ShopAdapter):
     def read_stock(self, product_ids: Sequence[str]) -> list[StockLevel]:
         """``GET /stock?ids=…``."""
         rows = self._call("GET", "/stock", params={"ids": ",".join(product_ids)})
-        return [StockLevel(r["id"], r["stock"], sku=r["sku"]) for r in rows]
+        return [_level(r) for r in rows]
 
     def stock_changes_since(self, cursor: str | None) -> StockPage:
         """``GET /stock/changes?after=<seq>``."""
         page = self._call("GET", "/stock/changes", params={"after": cursor or 0})
-        return StockPage(tuple(StockLevel(r["id"], r["stock"], sku=r["sku"]) for r in page["products"]),
-                         str(page["last"]))
+        return StockPage(tuple(_level(r) for r in page["products"]), str(page["last"]))
+
+
+def _level(row: dict[str, Any]) -> StockLevel:
+    """A stock row of the example shop, with its gross price (P2)."""
+    price = Money(Decimal(row["price"]), row["currency"]) if row.get("price") is not None else None
+    return StockLevel(row["id"], row["stock"], sku=row["sku"], price=price)
 
 
 def _merchant_step(emulator: ExampleShopEmulator) -> Any:

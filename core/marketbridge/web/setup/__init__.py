@@ -1,5 +1,5 @@
 """Connection set-up pages: status mapping, carriers, activation checklist, backfill, test orders,
-automation rules, Prime and stock settings, and the dashboard (S1, S4, K4, C2, C3, C6, O5, O7, P1, M2).
+automation rules, Prime, stock and price settings, and the dashboard (S1, S4, K4, C2, C3, C6, O5, O7, P1, P2, M2).
 
 One module per page group, each a blueprint whose every view needs a login
 (``before_request(require_login)``) and loads its connection through
