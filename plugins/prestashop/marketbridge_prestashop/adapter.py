@@ -2,7 +2,7 @@
 
 The adapter only wires the parts together; each part has one job:
 :mod:`.client` (HTTP, auth, errors), :mod:`.catalog` (products),
-:mod:`.stock` (stock levels and changes), :mod:`.orders` (import, look-up,
+:mod:`.stock` (stock levels and changes), :mod:`.prices` (P2), :mod:`.orders` (import, look-up,
 status), :mod:`.changes` (status changes and shipments), :mod:`.statuses`,
 :mod:`.lookups` and :mod:`.permissions`.
 """
@@ -36,6 +36,7 @@ from marketbridge_prestashop.changes import ChangeReader
 from marketbridge_prestashop.client import Webservice
 from marketbridge_prestashop.lookups import ShopReferences
 from marketbridge_prestashop.orders import OrderWriter
+from marketbridge_prestashop.prices import PriceReader
 from marketbridge_prestashop.settings import SETTINGS_FIELDS, ShopSettings
 from marketbridge_prestashop.statuses import StatusBook
 from marketbridge_prestashop.stock import StockReader
@@ -94,7 +95,8 @@ class PrestaShopAdapter(ShopAdapter):
             ws = Webservice(ctx, settings)
             refs = ShopReferences(ws, settings)
             statuses = StatusBook(ws, settings)
-            stock = StockReader(ws, settings, ctx.clock, self.batch_size)
+            prices = PriceReader(ws, settings, ctx.state, ctx.clock, ctx.log, self.batch_size)
+            stock = StockReader(ws, settings, ctx.clock, prices, self.batch_size)
             catalog = Catalog(ws, settings, stock)
             self._built = _Parts(settings, ws, refs, statuses, stock, catalog,
                                  OrderWriter(ws, settings, refs, statuses, catalog, stock),
@@ -230,21 +232,27 @@ class PrestaShopAdapter(ShopAdapter):
 
     @_guarded
     def read_stock(self, product_ids: Sequence[str]) -> list[StockLevel]:
-        """Current quantity of up to ``batch_size`` products/combinations (P1, K2).
+        """Current quantity and price of up to ``batch_size`` products/combinations (P1, K2, P2).
 
         ``GET /api/stock_availables?filter[id_product]=[…]`` (the configured
-        shop's row, or its group's shared one). Unknown ids are left out.
-        Raises ``TemporaryFailure``, ``RateLimited``, ``AuthenticationFailed``.
+        shop's row, or its group's shared one); prices tax included, in the
+        shop's default currency, as the shop computes them:
+        ``GET /api/products?filter[id]=[…]&price[marketbridge_price][use_tax]=1``
+        and ``GET /api/combinations?filter[id]=[…]&price[…]`` (one call each per
+        batch; see :mod:`.prices`). ``price`` is ``None`` when the shop cannot
+        tell it. Unknown ids are left out. Raises ``TemporaryFailure``,
+        ``RateLimited``, ``AuthenticationFailed``.
         """
         return self._parts.stock.levels(product_ids)
 
     @_guarded
     def stock_changes_since(self, cursor: str | None) -> StockPage:
-        """Products whose stock moved since ``cursor``, with current levels.
+        """Products whose stock or price moved since ``cursor``, with current levels and prices (P1, P2).
 
-        ``GET /api/stock_movements`` (back-office edits) and ``GET /api/orders``
-        (sales, cancellations) by date, then their ``stock_availables``.
-        ``cursor=None`` starts five minutes before now. Raises
-        ``TemporaryFailure``, ``RateLimited``, ``AuthenticationFailed``.
+        ``GET /api/stock_movements`` (back-office edits), ``GET /api/orders``
+        (sales, cancellations) and ``GET /api/products`` (saved products, e.g.
+        a price edit) by date, then their ``stock_availables`` and prices as
+        in :meth:`read_stock`. ``cursor=None`` starts five minutes before now.
+        Raises ``TemporaryFailure``, ``RateLimited``, ``AuthenticationFailed``.
         """
         return self._parts.stock.changes_since(cursor)

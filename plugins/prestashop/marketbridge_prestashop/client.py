@@ -65,9 +65,13 @@ class Webservice:
         return self._entity(root, resource)
 
     def select(self, resource: str, *, display: str = "full", filters: Mapping[str, str] | None = None,
-             sort: str | None = None, limit: tuple[int, int] | None = None, dates: bool = False) -> list[dict[str, Any]]:
-        """``GET /api/<resource>?display=…&filter[…]=…&sort=…&limit=offset,n`` (one page)."""
-        params: dict[str, str] = {"display": display}
+             sort: str | None = None, limit: tuple[int, int] | None = None, dates: bool = False,
+             extra: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
+        """``GET /api/<resource>?display=…&filter[…]=…&sort=…&limit=offset,n`` (one page).
+
+        ``extra`` adds further query parameters as they are (``price[<alias>][use_tax]=1``).
+        """
+        params: dict[str, str] = {"display": display, **(extra or {})}
         for field, value in (filters or {}).items():
             params[f"filter[{field}]"] = value
         if sort:

@@ -7,12 +7,15 @@ the rules in ``NOTES.md``. :class:`WebserviceContract` checks a recorded
 exchange against those:
 
 * the request: path and method allowed for the resource, known query
-  parameters, ``filter``/``display``/``sort`` fields that exist, date filters
+  parameters (computed prices ``price[<alias>][<parameter>]`` on products and
+  combinations only, with the documented parameters), ``filter``/``display``/``sort``
+  fields that exist (or a price alias), date filters
   only with ``date=1``, Basic auth with the key and an empty password, and an
   XML body of the resource's node with known fields, required fields, no
   ``id`` on POST, an ``id`` on PUT/PATCH and values passing their validators;
 * the answer: the status code for the method, XML (or JSON when asked) with
-  the resource's list and item nodes, only documented fields, ``id`` on every
+  the resource's list and item nodes, only documented fields (and the price
+  aliases asked for, holding ``%f`` amounts), ``id`` on every
   object, translatable fields per language, and the ``<errors>`` shape for
   failures.
 
@@ -25,7 +28,7 @@ import json
 import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Collection, Mapping
 
 from marketbridge.testing import ContractError, RecordedRequest
 from marketbridge_prestashop import validators, xmlcodec
@@ -33,6 +36,11 @@ from marketbridge_prestashop.spec import ResourceSpec, load_resources
 
 QUERY_PARAMS = {"display", "sort", "limit", "date", "output_format", "io_format", "id_shop", "id_group_shop",
                 "id_shop_group", "language", "schema", "sendemail", "ps_method", "ws_key"}
+#: ``price[<alias>][<parameter>]``: the documented parameters (devdocs 8, webservice "Specific prices").
+PRICE_PARAMS = {"country", "state", "postcode", "currency", "group", "quantity", "product_attribute", "decimals",
+                "use_tax", "use_reduction", "only_reduction", "use_ecotax"}
+PRICED_RESOURCES = {"products", "combinations"}
+_PRICE = re.compile(r"^price\[(?P<alias>[^\[\]]+)\]\[(?P<param>[^\[\]]+)\]$")
 _PATH = re.compile(r"^/api(?:/(?P<resource>[a-z_]+)(?:/(?P<id>\d+))?)?/?$")
 _EMPTY_DATE = "0000-00-00"
 
@@ -88,10 +96,27 @@ class WebserviceContract:
         elif exchange.body:
             raise ContractError(f"{where}: {method} carries no body")
 
+    @staticmethod
+    def price_aliases(query: Mapping[str, list[str]]) -> set[str]:
+        """The computed price fields a request asks for (``price[<alias>][…]``)."""
+        return {match.group("alias") for key in query if (match := _PRICE.match(key))}
+
     def _check_query(self, where: str, resource: ResourceSpec, query: Mapping[str, list[str]]) -> None:
         dates = bool(query.get("date", [""])[0])
+        aliases = self.price_aliases(query)
         for key, values in query.items():
             value = values[0] if values else ""
+            priced = _PRICE.match(key)
+            if priced:
+                if resource.name not in PRICED_RESOURCES:
+                    raise ContractError(f"{where}: computed prices exist on products and combinations only")
+                if priced.group("param") not in PRICE_PARAMS:
+                    raise ContractError(f"{where}: '{priced.group('param')}' is not a price parameter")
+                if priced.group("alias") in resource.blank_fields:
+                    raise ContractError(f"{where}: the price alias '{priced.group('alias')}' hides a field")
+                if not re.fullmatch(r"\d+", value):
+                    raise ContractError(f"{where}: price parameters take numbers (ids, 0|1), not '{value}'")
+                continue
             filtered = re.fullmatch(r"filter\[(.+)\]", key)
             if filtered:
                 name = filtered.group(1)
@@ -110,7 +135,7 @@ class WebserviceContract:
                 if not fields:
                     raise ContractError(f"{where}: display must be 'full' or [field,…]")
                 for name in (f.strip() for f in fields.group(1).split(",")):
-                    if not resource.knows(name):
+                    if not resource.knows(name) and name not in aliases:
                         raise ContractError(f"{where}: {resource.name} has no field '{name}' to display")
             if key == "sort":
                 for item in re.sub(r"^\[|\]$", "", value).split(","):
@@ -185,7 +210,7 @@ class WebserviceContract:
             entities = list(root)
             if len(entities) != 1 or entities[0].tag != resource.node:
                 raise ContractError(f"{where}: the answer must hold one <{resource.node}>")
-            self._check_entity(where, resource, entities[0], None)
+            self._check_entity(where, resource, entities[0], None, self.price_aliases(exchange.query))
 
     def _check_errors(self, where: str, body: bytes, wants_json: bool) -> None:
         if wants_json:
@@ -231,13 +256,20 @@ class WebserviceContract:
                 if len(item) or not (item.get("id") or "").isdigit() or item.get(xmlcodec.HREF) is None:
                     raise ContractError(f"{where}: without display, items are <{resource.node} id=… xlink:href=…/>")
                 continue
-            self._check_entity(where, resource, item, wanted)
+            self._check_entity(where, resource, item, wanted, self.price_aliases(query))
 
-    def _check_entity(self, where: str, resource: ResourceSpec, entity: ET.Element, wanted: set[str] | None) -> None:
+    def _check_entity(self, where: str, resource: ResourceSpec, entity: ET.Element, wanted: set[str] | None,
+                      aliases: Collection[str] = ()) -> None:
         names = [child.tag for child in entity]
         for name in names:
             if name == "associations":
                 self._check_associations(where, resource, entity.find("associations"))
+            elif name in aliases:
+                element = entity.find(name)
+                if element is None or not re.fullmatch(r"-?\d+\.\d{6}", xmlcodec.text(element)):
+                    raise ContractError(f"{where}: the computed price <{name}> is not a %f amount")
+                if wanted is not None and name not in wanted:
+                    raise ContractError(f"{where}: <{name}> was not asked for in display")
             elif not resource.knows(name):
                 raise ContractError(f"{where}: <{resource.node}> has no documented field <{name}>")
             elif wanted is not None and name not in wanted:
@@ -301,13 +333,14 @@ class WebserviceContract:
             if not isinstance(body, dict) or list(body) != [resource.node]:
                 raise ContractError(f"{where}: a JSON object is {{\"{resource.node}\": {{...}}}}")
             items = [body[resource.node]]
+        aliases = self.price_aliases(exchange.query)
         for item in items:
             if not isinstance(item.get("id"), int):
                 raise ContractError(f"{where}: JSON ids are numbers")
             for name, value in item.items():
                 if name == "associations":
                     continue
-                if not resource.knows(name):
+                if not resource.knows(name) and name not in aliases:
                     raise ContractError(f"{where}: {resource.node} has no documented field '{name}'")
                 if name != "id" and not isinstance(value, (str, list)):
                     raise ContractError(f"{where}: JSON scalars other than id are strings ('{name}')")

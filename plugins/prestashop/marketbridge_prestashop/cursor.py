@@ -51,13 +51,20 @@ def encode(windows: Mapping[str, Window]) -> str:
     return json.dumps({name: window.to_json() for name, window in windows.items()}, sort_keys=True)
 
 
-def decode(cursor: str | None, names: tuple[str, ...], start: str) -> dict[str, Window]:
-    """Windows from a cursor string; ``None`` (first call) starts every stream at ``start``."""
+def decode(cursor: str | None, names: tuple[str, ...], start: str, added: tuple[str, ...] = ()) -> dict[str, Window]:
+    """Windows from a cursor string; ``None`` (first call) starts every stream at ``start``.
+
+    ``added`` names streams that cursors stored by an older version lack: such
+    a stream starts where the earliest stored one stands, so nothing since is missed.
+    """
     if cursor is None:
         return {name: Window(start) for name in names}
     try:
         raw = json.loads(cursor)
-        windows = {name: Window(str(raw[name]["since"]), int(raw[name]["skip"])) for name in names}
+        present = [name for name in names if not (name in added and name not in raw)]
+        windows = {name: Window(str(raw[name]["since"]), int(raw[name]["skip"])) for name in present}
+        earliest = min((window.since for window in windows.values()), default=start)
+        windows.update({name: Window(earliest) for name in names if name not in windows})
         for window in windows.values():
             datetime.strptime(window.since, FORMAT)
     except (ValueError, KeyError, TypeError) as exc:

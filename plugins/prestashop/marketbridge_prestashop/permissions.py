@@ -29,6 +29,7 @@ REQUIRED: dict[str, frozenset[str]] = {
     "countries": frozenset({"GET"}),
     "states": frozenset({"GET"}),
     "currencies": frozenset({"GET"}),
+    "configurations": frozenset({"GET"}),  # the default currency of prices (P2)
 }
 MULTISTORE: dict[str, frozenset[str]] = {"shops": frozenset({"GET"})}
 

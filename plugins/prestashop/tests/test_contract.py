@@ -173,3 +173,25 @@ VALID_HISTORY = b'<prestashop><order_history><id_order>5</id_order><id_order_sta
 def test_the_contract_rejects_wrong_requests(contract, method, path, query, body, headers, words):
     with pytest.raises(ContractError, match=words.replace("(", r"\(").replace("[", r"\[")):
         contract.check_exchange(exchange(method, path, query=query, body=body, status=None, headers=headers))
+
+
+def test_computed_prices_follow_the_spec_and_the_contract_holds_them_to_it(shop, server, adapter, contract):
+    """P2: price[<alias>][…] on products and combinations, the alias in display and in the answer."""
+    adapter.read_stock(["1", "3-2"])
+    priced = [entry for entry in shop.log if any(key.startswith("price[") for key in entry.query)]
+    assert {entry.path for entry in priced} == {"/api/products", "/api/combinations"}
+    for entry in priced:
+        contract.check_exchange(entry)
+    single = requests.get(f"{server.url}/api/products/3", auth=(DEMO_KEY, ""),
+                          params={"price[ttc][use_tax]": "1", "price[ttc][product_attribute]": "2"})
+    assert "<ttc><![CDATA[24.000000]]></ttc>" in single.text
+    contract.check_exchange(shop.log[-1])
+    for query, words in (({"price[p][use_tax]": "1"}, "products and combinations only"),
+                         ({"price[p][with_tax]": "1"}, "not a price parameter")):
+        with pytest.raises(ContractError, match=words):
+            contract.check_exchange(exchange("GET", "/api/orders" if "use_tax" in str(query) else "/api/products",
+                                             query=query, status=None))
+    bad = b'<?xml version="1.0"?><prestashop><products><product><id>1</id><p>14,90</p></product></products></prestashop>'
+    with pytest.raises(ContractError, match="not a %f amount"):
+        contract.check_exchange(exchange("GET", "/api/products", query={"display": "[id,p]", "price[p][use_tax]": "1"},
+                                         response=bad))

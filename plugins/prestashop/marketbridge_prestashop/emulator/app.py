@@ -29,7 +29,7 @@ from flask import Flask, Response, request
 from marketbridge.clock import Clock
 from marketbridge.testing.emulator import Emulator
 from marketbridge_prestashop import validators, xmlcodec
-from marketbridge_prestashop.emulator import render
+from marketbridge_prestashop.emulator import pricing, render
 from marketbridge_prestashop.emulator.orderflow import PlainTextDie, adjust_stock, change_state, place_order
 from marketbridge_prestashop.emulator.query import ApiError, apply, levenshtein, parse
 from marketbridge_prestashop.emulator.seed import seed_install, seed_products
@@ -40,7 +40,7 @@ DEMO_KEY = "MBDEMOKEY0PRESTASHOP000000000000"
 SHIPPED = 4
 EMPLOYEE_EDITION_INCREASE, EMPLOYEE_EDITION_DECREASE = 11, 12
 CLASS_NAMES = {"addresses": "Address", "carriers": "Carrier", "carts": "Cart", "combinations": "Combination",
-               "countries": "Country", "currencies": "Currency", "customers": "Customer", "languages": "Language",
+               "configurations": "Configuration", "countries": "Country", "currencies": "Currency", "customers": "Customer", "languages": "Language",
                "messages": "Message", "order_carriers": "OrderCarrier", "order_details": "OrderDetail",
                "order_histories": "OrderHistory", "order_states": "OrderState", "orders": "Order",
                "products": "Product", "shops": "Shop", "states": "State", "stock_availables": "StockAvailable",
@@ -131,6 +131,27 @@ class PrestaShopEmulator(Emulator):
             product, _ = self._product_rows(sku)
             product["active"] = "1" if active else "0"
             self.store.touch(product)
+
+    def set_price(self, sku: str, price_tax_excl: Decimal | str) -> None:
+        """Catalog > Products > Pricing: a product's retail price (tax excluded); saving stamps ``date_upd``."""
+        with self.lock:
+            product, combination = self._product_rows(sku)
+            if combination is not None:
+                raise ValueError(f"{sku} is a combination: use set_price_impact")
+            product["price"] = f"{Decimal(str(price_tax_excl)):.6f}"
+            self.store.touch(product)
+
+    def set_price_impact(self, sku: str, impact_tax_excl: Decimal | str) -> None:
+        """Catalog > Products > Combinations: a combination's price impact (tax excluded).
+
+        ``combinations`` has no ``date_upd``, and the combination form saves the
+        combination alone, so the product's ``date_upd`` does not move.
+        """
+        with self.lock:
+            _, combination = self._product_rows(sku)
+            if combination is None:
+                raise ValueError(f"{sku} is not a combination")
+            combination["price"] = f"{Decimal(str(impact_tax_excl)):.6f}"
 
     def delete_product(self, sku: str) -> None:
         """Catalog > Products > Delete (its combinations and stock rows go with it)."""
@@ -355,22 +376,27 @@ class PrestaShopEmulator(Emulator):
                                         "'blank' to get an empty schema to fill before using POST request")
             return self._respond(render.xml_schema(spec, languages=languages, synopsis=schema == "synopsis"), 200,
                                  False)
+        prices = pricing.aliases(request.args) if spec.name in pricing.PRICED else {}
         if object_id is not None:
             record = self.store.get(spec.name, object_id)
             if record is None:
                 return self._respond(b"", 404, as_json)
             assoc = self._associations(spec.name, record)
-            body = render.json_entity(spec, record, languages=languages, associations=assoc) if as_json else \
-                render.xml_entity(spec, record, base=self._base(), languages=languages, associations=assoc)
+            extra = pricing.fields(self.store, spec.name, record, prices)
+            body = render.json_entity(spec, record, languages=languages, associations=assoc, extra=extra) \
+                if as_json else render.xml_entity(spec, record, base=self._base(), languages=languages,
+                                                  associations=assoc, extra=extra)
             return self._respond(body, 200, as_json)
-        query = parse(spec, request.args)
+        query = parse(spec, request.args, virtual=tuple(prices))
         rows = apply(query, self.store.rows(spec.name))
         assocs = [self._associations(spec.name, row) for row in rows]
+        extras = [pricing.fields(self.store, spec.name, row, prices) for row in rows] if prices else None
         if as_json:
-            body = render.json_list(spec, rows, languages=languages, display=query.display, associations=assocs)
+            body = render.json_list(spec, rows, languages=languages, display=query.display, associations=assocs,
+                                    extras=extras)
         else:
             body = render.xml_list(spec, rows, base=self._base(), languages=languages, display=query.display,
-                                   associations=assocs)
+                                   associations=assocs, extras=extras)
         return self._respond(body, 200, as_json)
 
     def _delete(self, spec: ResourceSpec, object_id: str | None) -> Response:

@@ -112,8 +112,12 @@ def _filterable(spec: ResourceSpec, dates: bool) -> list[str]:
     return names
 
 
-def parse(spec: ResourceSpec, args: Mapping[str, str]) -> ListQuery:
-    """Read and check the list parameters; raise :class:`ApiError` with PrestaShop's code and message."""
+def parse(spec: ResourceSpec, args: Mapping[str, str], virtual: Sequence[str] = ()) -> ListQuery:
+    """Read and check the list parameters; raise :class:`ApiError` with PrestaShop's code and message.
+
+    ``virtual`` names fields ``display`` may ask for besides the resource's own
+    (computed prices: ``setFieldsToDisplay`` accepts every ``price[<alias>]``).
+    """
     dates = bool(args.get("date"))
     available = _filterable(spec, dates)
     filters: list[tuple[str, Callable[[str], bool]]] = []
@@ -143,7 +147,7 @@ def parse(spec: ResourceSpec, args: Mapping[str, str]) -> ListQuery:
                                         + ", ".join(spec.blank_fields))
             fields = [f.strip() for f in found.group(1).split(",") if f.strip()]
             for name in fields:
-                if not spec.knows(name):
+                if not spec.knows(name) and name not in virtual:
                     raise ApiError(400, 35, f'Unable to display this field "{name}". However, these are available: '
                                             + ", ".join(spec.blank_fields))
             display = fields

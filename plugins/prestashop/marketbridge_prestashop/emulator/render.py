@@ -37,6 +37,8 @@ DESCRIPTIONS = {
 }
 #: Associations as rows of (field → value), keyed by association name.
 AssociationRows = Mapping[str, Sequence[Mapping[str, str]]]
+#: Virtual fields of one object (computed prices, ``price[alias][…]``): name → value, shown after the fields.
+Extra = Mapping[str, str]
 
 
 def _href(base: str, name: str, value: Any) -> dict[str, str]:
@@ -52,8 +54,8 @@ def _languages(value: Mapping[str, str], languages: Sequence[str]) -> dict[str, 
 
 def write_entity(writer: XmlWriter, spec: ResourceSpec, record: Mapping[str, Any], *, base: str,
                  languages: Sequence[str], fields: Sequence[str] | None = None,
-                 associations: AssociationRows | None = None) -> None:
-    """One ``<node>`` with its fields (all, or ``fields``) and, for full views, its associations."""
+                 associations: AssociationRows | None = None, extra: Extra | None = None) -> None:
+    """One ``<node>`` with its fields (all, or ``fields``), its virtual fields and, for full views, its associations."""
     writer.start(spec.node)
     for name in spec.blank_fields:
         if fields is not None and name not in fields:
@@ -66,6 +68,9 @@ def write_entity(writer: XmlWriter, spec: ResourceSpec, record: Mapping[str, Any
             writer.field(name, _languages(value, languages), attrs or None, language_href=f"{base}languages")
         else:
             writer.leaf(name, str(value), attrs or None)
+    for name, value in (extra or {}).items():
+        if fields is None or name in fields:
+            writer.leaf(name, value)
     if associations and (fields is None or "associations" in fields):
         writer.start("associations")
         for assoc_name, rows in associations.items():
@@ -91,21 +96,23 @@ def write_entity(writer: XmlWriter, spec: ResourceSpec, record: Mapping[str, Any
 
 
 def xml_entity(spec: ResourceSpec, record: Mapping[str, Any], *, base: str, languages: Sequence[str],
-               associations: AssociationRows | None = None) -> bytes:
+               associations: AssociationRows | None = None, extra: Extra | None = None) -> bytes:
     writer = XmlWriter()
-    write_entity(writer, spec, record, base=base, languages=languages, associations=associations)
+    write_entity(writer, spec, record, base=base, languages=languages, associations=associations, extra=extra)
     return writer.document()
 
 
 def xml_list(spec: ResourceSpec, records: Sequence[Mapping[str, Any]], *, base: str, languages: Sequence[str],
-             display: str | list[str] | None, associations: Sequence[AssociationRows | None]) -> bytes:
+             display: str | list[str] | None, associations: Sequence[AssociationRows | None],
+             extras: Sequence[Extra | None] | None = None) -> bytes:
     writer = XmlWriter().start(spec.name)
-    for record, assoc in zip(records, associations):
+    for index, (record, assoc) in enumerate(zip(records, associations)):
         if display is None:
             writer.empty(spec.node, {"id": str(record["id"]), "xlink:href": f"{base}{spec.name}/{record['id']}"})
         else:
             write_entity(writer, spec, record, base=base, languages=languages,
-                         fields=None if display == "full" else display, associations=assoc)
+                         fields=None if display == "full" else display, associations=assoc,
+                         extra=extras[index] if extras else None)
     return writer.end(spec.name).document()
 
 
@@ -163,29 +170,33 @@ def _json_value(name: str, value: Any, languages: Sequence[str]) -> Any:
 
 
 def json_entity_dict(spec: ResourceSpec, record: Mapping[str, Any], *, languages: Sequence[str],
-                     fields: Sequence[str] | None = None, associations: AssociationRows | None = None) -> dict[str, Any]:
+                     fields: Sequence[str] | None = None, associations: AssociationRows | None = None,
+                     extra: Extra | None = None) -> dict[str, Any]:
     out = {name: _json_value(name, record.get(name, ""), languages)
            for name in spec.blank_fields if fields is None or name in fields}
+    out.update({name: value for name, value in (extra or {}).items() if fields is None or name in fields})
     if associations and (fields is None or "associations" in fields):
         out["associations"] = {name: [dict(row) for row in rows] for name, rows in associations.items()}
     return out
 
 
 def json_entity(spec: ResourceSpec, record: Mapping[str, Any], *, languages: Sequence[str],
-                associations: AssociationRows | None = None) -> bytes:
-    body = {spec.node: json_entity_dict(spec, record, languages=languages, associations=associations)}
+                associations: AssociationRows | None = None, extra: Extra | None = None) -> bytes:
+    body = {spec.node: json_entity_dict(spec, record, languages=languages, associations=associations, extra=extra)}
     return json.dumps(body, ensure_ascii=False).encode("utf-8")
 
 
 def json_list(spec: ResourceSpec, records: Sequence[Mapping[str, Any]], *, languages: Sequence[str],
-              display: str | list[str] | None, associations: Sequence[AssociationRows | None]) -> bytes:
+              display: str | list[str] | None, associations: Sequence[AssociationRows | None],
+              extras: Sequence[Extra | None] | None = None) -> bytes:
     if not records:
         return b"[]"
     if display is None:
         items: list[Any] = [{"id": int(record["id"])} for record in records]
     else:
         items = [json_entity_dict(spec, record, languages=languages, fields=None if display == "full" else display,
-                                  associations=assoc) for record, assoc in zip(records, associations)]
+                                  associations=assoc, extra=extras[index] if extras else None)
+                 for index, (record, assoc) in enumerate(zip(records, associations))]
     return json.dumps({spec.name: items}, ensure_ascii=False).encode("utf-8")
 
 

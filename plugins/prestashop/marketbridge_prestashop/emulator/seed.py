@@ -36,7 +36,13 @@ CARRIERS = ((1, "0", "0.00", "", "Pick up in-store"),
             (3, "DHL Paket", "5.90", "https://www.dhl.de/de/privatkunden/dhl-sendungsverfolgung.html?piececode=@",
              "2-3 days"),
             (4, "UPS Standard", "7.90", "https://www.ups.com/track?tracknum=@", "1-2 days"))
+#: id_tax_rules_group → rate at the shop's country (PS_COUNTRY_DEFAULT, Germany): "DE Standard Rate (19%)",
+#: "DE Reduced Rate (7%)" as a German install's tax rules give them.
 TAX_GROUPS = {1: Decimal("19"), 2: Decimal("7")}
+#: ``configurations`` rows of a fresh install that the emulated Webservice reads (shop-wide values).
+CONFIGURATION = (("PS_LANG_DEFAULT", "1"), ("PS_CURRENCY_DEFAULT", "1"), ("PS_COUNTRY_DEFAULT", "1"),
+                 ("PS_CUSTOMER_GROUP", "3"), ("PS_TAX", "1"), ("PS_PRICE_ROUND_MODE", "2"),
+                 ("PS_USE_ECOTAX", "0"), ("PS_STOCK_MANAGEMENT", "1"))
 _SIX = Decimal("0.000001")
 
 
@@ -86,6 +92,8 @@ def seed_install(store: Store) -> None:
                                       "name": _langs(store, state["name_en"], FRENCH_STATE_NAMES.get(state["id"])),
                                       "template": _langs(store, state.get("template_en", ""))}, state["id"])
     store.internals.tax_rates.update(TAX_GROUPS)
+    for name, value in CONFIGURATION:
+        store.insert("configurations", {"name": name, "value": value, "id_shop_group": "", "id_shop": ""})
 
 
 def _tax_group(rate: Decimal) -> int:

@@ -89,6 +89,14 @@ class Store:
         if "date_upd" in record:
             record["date_upd"] = self.now()
 
+    def config(self, name: str, default: str = "") -> str:
+        """A shop-wide ``configurations`` value (``Configuration::get``), ``default`` when unset."""
+        for row in self.tables["configurations"].values():
+            if row.get("name") == name and str(row.get("id_shop") or "0") == "0" \
+                    and str(row.get("id_shop_group") or "0") == "0":
+                return str(row.get("value", ""))
+        return default
+
     def where(self, resource: str, **equals: Any) -> list[Record]:
         """Records whose fields equal the given values (compared as text)."""
         return [r for r in self.tables[resource].values()
