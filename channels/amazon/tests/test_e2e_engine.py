@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
 
+from marketbridge.adapters import Money
 from marketbridge.engine import inbox
 from marketbridge.engine.checkpoints import add_listener, remove_listener
 from marketbridge.jobs import work
@@ -258,3 +260,34 @@ def test_a_revoked_grant_pauses_the_account_and_deletes_nothing(any_database_url
     assert len(loop.emulator.log) == calls, "a paused account makes no calls"
     assert [o.marketplace_order_id for o in loop.orders()] == [first.order_id] and len(loop.shop.orders) == 1
     assert db.session.get(Connection, loop.connection.id).active and account.secrets
+
+
+def test_shop_prices_reach_amazon_with_the_quantity_through_the_selling_policy(any_database_url, amazon_loop):
+    """P2 end to end: the example shop's price, +10 % and rounded to .99, in the same patch or feed as the stock."""
+    loop = amazon_loop()
+    loop.connection.settings = {"price_sync": True, "price_percent": "10", "price_ending": "99",
+                                "price_currency": "EUR"}
+    db.session.commit()
+    row = listing(loop, "MB-KETTLE")
+    loop.shop.set_price("MB-KETTLE", "39.00")
+    loop.shop.set_stock("MB-KETTLE", 7)
+    loop.shop_cycle()
+    [patch] = loop.emulator.calls("PATCH", "/listings/")
+    assert loop.emulator.listings["MB-KETTLE"]["DEFAULT"] == 7
+    assert loop.emulator.price("MB-KETTLE", DE) == Money(Decimal("42.99"), "EUR")  # 39.00 × 1.1 = 42.90 → .99
+    db.session.refresh(row)
+    assert (row.last_sent_quantity, row.last_sent_price) == (7, Decimal("42.99"))
+
+    skus = ["MB-MUG-BLUE", "MB-MUG-RED", "MB-TEE-S", "MB-TEE-M", "MB-TEE-L", "MB-BOOK-COOK"]
+    rows = [listing(loop, sku) for sku in skus]
+    for sku in skus:
+        loop.shop.set_price(sku, "10.00")
+    loop.shop_cycle()
+    loop.clock.advance(seconds=90)  # many SKUs: one feed, its results read later
+    loop.shop_cycle()
+    assert len(loop.emulator.calls("POST", "/feeds/2021-06-30/feeds")) == 1
+    assert {sku: loop.emulator.price(sku, DE) for sku in skus} == {sku: Money(Decimal("11.99"), "EUR") for sku in skus}
+    for each in rows:
+        db.session.refresh(each)
+    assert {r.last_sent_price for r in rows} == {Decimal("11.99")}
+    assert len(loop.emulator.calls("PATCH", "/listings/")) == 1, "the kettle's unchanged offer was not sent again"

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Iterable
 
 import sqlalchemy as sa
@@ -174,13 +175,27 @@ def _offer_price(now: datetime, listing: Listing, connection: Connection, policy
 
 
 def _pending_by_key(connection_ids: set[int]) -> dict[tuple[int, str], OutboxMessage]:
-    """Not-yet-sent stock messages of these connections, by (connection, coalesce key): one query per batch."""
+    """Stock messages of these connections not confirmed yet, by (connection, coalesce key): one query per batch.
+
+    A waiting message (``pending``) is the one a newer figure replaces; one
+    on its way (``sending``, or ``submitted`` in a feed still processing) is
+    what the marketplace is about to have, so the same figure is not queued
+    again behind it.
+    """
     if not connection_ids:
         return {}
     rows = db.session.execute(sa.select(OutboxMessage).where(
         OutboxMessage.connection_id.in_(list(connection_ids)), OutboxMessage.kind == "stock",
-        OutboxMessage.state == OutboxState.PENDING)).scalars()
-    return {(m.connection_id, m.coalesce_key or ""): m for m in rows}
+        OutboxMessage.state.in_(_UNCONFIRMED)).order_by(OutboxMessage.id)).scalars()
+    found: dict[tuple[int, str], OutboxMessage] = {}
+    for message in rows:
+        key = (message.connection_id, message.coalesce_key or "")
+        if message.state == OutboxState.PENDING or key not in found or found[key].state != OutboxState.PENDING:
+            found[key] = message
+    return found
+
+
+_UNCONFIRMED = (OutboxState.PENDING, OutboxState.SENDING, OutboxState.SUBMITTED)
 
 
 def ingest_stock_levels(host: Host, shop_id: int, levels: Iterable[StockLevel]) -> set[int]:
@@ -267,21 +282,26 @@ def _store_figures(connection_ids: set[int], skus: set[str]) -> dict[tuple[int, 
 
 def queue_stock(now: datetime, listing: Listing, quantity: int,
                 known: dict[tuple[int, str], OutboxMessage] | None = None, *, price: Money | None = None) -> bool:
-    """Queue ``quantity`` (and ``price``, P2) for ``listing`` unless the marketplace has them already.
+    """Queue ``quantity`` (and ``price``, P2) for ``listing`` unless the marketplace has or is getting them.
 
-    Returns whether a message changed. ``known`` is the batch's pending
-    messages (from one query); without it the pending message of this
-    listing is looked up. A ``price`` of ``None`` leaves the price as it is
-    (also one already waiting to be sent).
+    Returns whether a message changed. ``known`` is the batch's unconfirmed
+    messages (from :func:`_pending_by_key`); without it this listing's are
+    looked up. A ``price`` of ``None`` leaves the price as it is (also one
+    already waiting to be sent).
     """
     coalesce = f"stock:{listing.sku}:{listing.store_code}"
-    if known is not None:
-        pending = known.get((listing.connection_id, coalesce))
-    else:
-        pending = db.session.execute(sa.select(OutboxMessage).where(
-            OutboxMessage.connection_id == listing.connection_id, OutboxMessage.coalesce_key == coalesce,
-            OutboxMessage.state == OutboxState.PENDING)).scalars().first()
-    price_due = price is not None and price.amount != listing.last_sent_price
+    if known is None:
+        known = {key: message for key, message in _pending_by_key({listing.connection_id}).items()
+                 if key[1] == coalesce}
+    latest = known.get((listing.connection_id, coalesce))
+    pending = latest if latest is not None and latest.state == OutboxState.PENDING else None
+    # what the marketplace has once the message on its way is through
+    has_quantity, has_price = listing.last_sent_quantity, listing.last_sent_price
+    if latest is not None and pending is None:
+        has_quantity = int(latest.payload["quantity"])
+        if latest.payload.get("price"):
+            has_price = Decimal(latest.payload["price"]["amount"])
+    price_due = price is not None and price.amount != has_price
     if pending is not None:
         wanted = {**pending.payload, "quantity": quantity}
         if price is not None:
@@ -290,12 +310,13 @@ def queue_stock(now: datetime, listing: Listing, quantity: int,
                 wanted["price"] = _price_payload(price)
         if wanted == pending.payload:
             return False
-        if quantity == listing.last_sent_quantity and "price" not in wanted:
+        if quantity == has_quantity and "price" not in wanted:
             pending.state = OutboxState.SUPERSEDED
+            del known[(listing.connection_id, coalesce)]
             return True
         pending.payload = wanted
         return True
-    if quantity == listing.last_sent_quantity and not price_due:
+    if quantity == has_quantity and not price_due:
         return False
     payload = {"sku": listing.sku, "quantity": quantity, "store_code": listing.store_code}
     if price_due and price is not None:
@@ -305,8 +326,7 @@ def queue_stock(now: datetime, listing: Listing, quantity: int,
         idempotency_key=f"stock:{listing.connection_id}:{listing.sku}:{listing.store_code}:{uuid.uuid4().hex}",
         payload=payload, state=OutboxState.PENDING, attempts=0, next_attempt_at=now, created_at=now)
     db.session.add(message)
-    if known is not None:
-        known[(listing.connection_id, coalesce)] = message
+    known[(listing.connection_id, coalesce)] = message
     return True
 
 
