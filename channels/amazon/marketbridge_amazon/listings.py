@@ -51,13 +51,14 @@ def offer_patch(marketplace_id: str, price: Money) -> dict[str, Any]:
     """One JSON-patch operation setting the buyer price of the marketplace's offer (P2).
 
     Receives the connection's marketplace id and the price in the marketplace's
-    currency; returns the ``replace`` of ``/attributes/purchasable_offer``
-    with ``our_price[0].schedule[0].value_with_tax`` (a JSON number). Raises
-    nothing. ``replace`` sets the whole attribute for this marketplace: a sale
-    price, minimum/maximum price or B2B offer set in Seller Central is not
-    kept (see the README, "Prices (P2)").
+    currency; returns the ``merge`` of ``/attributes/purchasable_offer`` with
+    ``our_price[0].schedule[0].value_with_tax`` (a JSON number), the offer
+    picked by its selectors ``marketplace_id``, ``currency`` and ``audience``
+    (Amazon's tutorials "Manage purchasable offer" and "Merge a listing": a
+    merge changes only the sub-attributes it names). A sale price, minimum or
+    maximum price or B2B offer set in Seller Central is kept. Raises nothing.
     """
-    return {"op": "replace", "path": f"/attributes/{OFFER_ATTRIBUTE}",
+    return {"op": "merge", "path": f"/attributes/{OFFER_ATTRIBUTE}",
             "value": [{"marketplace_id": marketplace_id, "currency": price.currency, "audience": AUDIENCE,
                        "our_price": [{"schedule": [{"value_with_tax": float(price.amount)}]}]}]}
 

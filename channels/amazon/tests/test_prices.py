@@ -11,6 +11,7 @@ import pytest
 from marketbridge.adapters import Money, StockUpdate, Store
 
 from marketbridge_amazon.adapter import AmazonChannel
+from marketbridge_amazon.emulator.feeds_routes import apply_patches
 from marketbridge_amazon.stock import feed_results
 
 DE = "A1PA6795UKMFR9"
@@ -23,7 +24,7 @@ def availability(*entries: tuple[str, int]) -> dict:
 
 
 def offer(value: float, currency: str = "EUR", marketplace: str = DE) -> dict:
-    return {"op": "replace", "path": "/attributes/purchasable_offer",
+    return {"op": "merge", "path": "/attributes/purchasable_offer",
             "value": [{"marketplace_id": marketplace, "currency": currency, "audience": "ALL",
                        "our_price": [{"schedule": [{"value_with_tax": value}]}]}]}
 
@@ -168,6 +169,21 @@ def test_emulator_refuses_a_malformed_offer_like_amazon(channel, emulator, value
     assert issue["attributeNames"] == ["purchasable_offer"] and issue["categories"] == ["INVALID_PRICE"]
     assert problem in issue["message"]
     assert emulator.listings["MB-KETTLE"] == {"DEFAULT": 9} and emulator.price("MB-KETTLE", DE) is None
+
+
+def test_the_price_merge_keeps_a_sale_price_set_in_seller_central(channel, emulator):
+    """Only ``our_price`` is named: the offer's other sub-attributes (a sale price here) stay as they were."""
+    sale = {"marketplace_id": DE, "currency": "EUR", "audience": "ALL",
+            "our_price": [{"schedule": [{"value_with_tax": 24.0}]}],
+            "discounted_price": [{"schedule": [{"value_with_tax": 18.0, "start_at": "2026-11-20",
+                                                "end_at": "2026-11-30"}]}]}
+    assert apply_patches(emulator, "MB-KETTLE", [{"op": "replace", "path": "/attributes/purchasable_offer",
+                                                   "value": [sale]}], [DE]) == []
+    channel.push_stock([StockUpdate("MB-KETTLE", 7, price=Money(Decimal("21.99"), "EUR"))])
+    kept = emulator.offers["MB-KETTLE"][DE]
+    assert kept["discounted_price"] == sale["discounted_price"], "the merchant's sale price is kept"
+    assert kept["our_price"] == [{"schedule": [{"value_with_tax": 21.99}]}]
+    assert emulator.price("MB-KETTLE", DE) == Money(Decimal("21.99"), "EUR")
 
 
 def test_offer_replace_keeps_other_marketplaces_offers(channel, emulator):

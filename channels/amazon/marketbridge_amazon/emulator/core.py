@@ -91,6 +91,9 @@ class AmazonEmulator(Emulator):
         self.listings: dict[str, dict[str, int]] = {}
         #: Offer prices set through ``purchasable_offer`` patches (P2): ``{sku: {marketplace_id: Money}}``.
         self.prices: dict[str, dict[str, Money]] = {}
+        #: The whole offer entries behind :attr:`prices`: ``{sku: {marketplace_id: entry}}``, so a ``merge`` keeps
+        #: sub-attributes it does not name (``discounted_price``, …) and a ``replace`` drops them.
+        self.offers: dict[str, dict[str, dict[str, Any]]] = {}
         self.supply_sources: dict[str, dict[str, Any]] = {}
         self.confirmations: list[dict[str, Any]] = []
         self.drop_confirmations = 0

@@ -99,6 +99,24 @@ def _offers(value: Any, marketplace_ids: Sequence[str]) -> dict[str, Money] | Pr
     return offers
 
 
+def _keep_offer_entries(emu: AmazonEmulator, sku: str, op: str, patches: list[dict[str, Any]],
+                        marketplace_ids: Sequence[str]) -> None:
+    """Record whole offer entries: ``merge`` overlays the sub-attributes given, ``replace``/``add`` start afresh."""
+    offers = emu.offers.setdefault(sku, {})
+    if op in ("replace", "add"):
+        for marketplace in marketplace_ids:
+            offers.pop(marketplace, None)
+    for patch in patches:
+        if patch.get("path") != OFFER or patch.get("op") != op:
+            continue
+        for entry in patch["value"]:
+            marketplace = entry["marketplace_id"]
+            if op == "delete":
+                offers.pop(marketplace, None)
+            else:
+                offers[marketplace] = {**offers.get(marketplace, {}), **entry} if op == "merge" else dict(entry)
+
+
 def apply_patches(emu: AmazonEmulator, sku: str, patches: Any, marketplace_ids: Sequence[str]) -> list[Problem]:
     """Apply availability and offer patches to a listing; returns problems (nothing changes when there are any).
 
@@ -124,6 +142,8 @@ def apply_patches(emu: AmazonEmulator, sku: str, patches: Any, marketplace_ids: 
             return [parsed]
         changes.append((path, patch["op"], parsed))
     for path, op, entries in changes:
+        if path == OFFER:
+            _keep_offer_entries(emu, sku, op, patches, marketplace_ids)
         target: dict[str, Any] = emu.listings[sku] if path == AVAILABILITY else emu.prices.setdefault(sku, {})
         if op in ("replace", "add"):
             # an offer replace sets the request's marketplaces only; other marketplaces keep their offers
