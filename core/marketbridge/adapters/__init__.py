@@ -23,6 +23,7 @@ from marketbridge.adapters.channel import (
 from marketbridge.adapters.common import CheckResult
 from marketbridge.adapters.demo import DemoSetup
 from marketbridge.adapters.context import AdapterContext, CarrierRuleInfo, ConnectionInfo, QuotaRecorder, StateStore
+from marketbridge.adapters.labels import BoughtLabel, LabelQuote, LabelRate, LabelRequest, Parcel
 from marketbridge.adapters.settings import FieldKind, SettingField
 from marketbridge.order.model import Money
 from marketbridge.adapters.shop import (
@@ -45,6 +46,7 @@ from marketbridge.adapters.shop import (
 
 __all__ = [
     "AdapterContext",
+    "BoughtLabel",
     "CarrierRuleInfo",
     "ChangePage",
     "ChannelAdapter",
@@ -55,11 +57,15 @@ __all__ = [
     "FieldKind",
     "MarketplaceChoice",
     "MarketplaceStatus",
+    "LabelQuote",
+    "LabelRate",
+    "LabelRequest",
     "Marker",
     "Money",
     "Notice",
     "NoticeLine",
     "OrderDraft",
+    "Parcel",
     "OrderPage",
     "PlannedLine",
     "ProductIdentifier",

@@ -18,13 +18,17 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, ClassVar, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar, Mapping, Sequence
 
 from marketbridge.adapters.common import CheckResult
 from marketbridge.adapters.context import AdapterContext
 from marketbridge.adapters.demo import OffersDemo
 from marketbridge.adapters.settings import SettingField
+from marketbridge.errors import DeliveryRejected
 from marketbridge.order.model import Money
+
+if TYPE_CHECKING:
+    from marketbridge.adapters.labels import BoughtLabel, LabelQuote, LabelRequest
 
 
 @dataclass(frozen=True)
@@ -214,6 +218,9 @@ class ChannelAdapter(OffersDemo, ABC):
       ``register_blueprints`` instead and may leave this empty.
     * ``statuses`` – what the channel can send, for the status mapping (S1).
     * ``stock_batch_size`` – the most :class:`StockUpdate` per ``push_stock``.
+    * ``buys_labels`` – ``True`` when the channel sells shipping labels for its
+      orders (L1, L2): :meth:`label_rates` and :meth:`buy_label` work, and the
+      order page offers "Buy a shipping label".
     * ``syncs_prices`` – ``True`` when ``push_stock`` sends a
       :attr:`StockUpdate.price` to the marketplace (P2); the connection's price
       settings are offered only then.
@@ -231,6 +238,7 @@ class ChannelAdapter(OffersDemo, ABC):
     statuses: ClassVar[tuple[MarketplaceStatus, ...]] = ()
     stock_batch_size: ClassVar[int] = 1000
     syncs_prices: ClassVar[bool] = False
+    buys_labels: ClassVar[bool] = False
     authorize_endpoint: ClassVar[str | None] = None
     admin_endpoint: ClassVar[str | None] = None
 
@@ -325,3 +333,30 @@ class ChannelAdapter(OffersDemo, ABC):
     @abstractmethod
     def archive_store(self, remote_id: str) -> None:
         """Retire a pickup store for good (K1)."""
+
+    def label_rates(self, request: LabelRequest) -> LabelQuote:
+        """Ask the marketplace's shipping service for rates for one parcel of one order (L1).
+
+        Receives a :class:`~marketbridge.adapters.LabelRequest`. Returns a
+        :class:`~marketbridge.adapters.LabelQuote` listing eligible rates and
+        the refused ones with their reason (a service that cannot meet the
+        order's delivery promise is refused, never hidden). Raises
+        ``DeliveryRejected`` when the marketplace will not sell a label for
+        this order (with what to do), ``RateLimited``/``TemporaryFailure``
+        otherwise. Only channels with ``buys_labels`` are asked; the default
+        refuses.
+        """
+        raise DeliveryRejected(f"{self.label} does not sell shipping labels.", code="labels_not_offered")
+
+    def buy_label(self, token: str, rate_id: str, key: str) -> BoughtLabel:
+        """Buy the label of rate ``rate_id`` from the quote ``token`` (L2).
+
+        ``key`` is the host's idempotency key for this purchase: asked again
+        with the same key (after a crash or a timeout), return the label
+        already bought instead of buying a second one. Returns a
+        :class:`~marketbridge.adapters.BoughtLabel`; the marketplace learns
+        of the shipment by the purchase itself. Raises ``DeliveryRejected``
+        (expired quote, refused service: with what to do) or
+        ``TemporaryFailure``/``RateLimited``. The default refuses.
+        """
+        raise DeliveryRejected(f"{self.label} does not sell shipping labels.", code="labels_not_offered")
