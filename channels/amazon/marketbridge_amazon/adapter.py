@@ -15,6 +15,7 @@ push_stock / stock_results   stock, listings (patchListingsItem), feeds
                              (createFeedDocument, createFeed, getFeed, getFeedDocument)
 carrier_codes                carriers (Amazon's CarrierCode list)
 upsert_store / archive_store supply_sources (create/update/status/archive)
+label_rates / buy_label      labels (Shipping v2 getRates, purchaseShipment)
 ===========================  ==================================================
 """
 from __future__ import annotations
@@ -23,9 +24,9 @@ from datetime import datetime
 from functools import cached_property
 from typing import Sequence
 
-from marketbridge.adapters import (ChannelAdapter, CheckResult, ConnectionInfo, DemoSetup, FetchRequest,
-                                   MarketplaceChoice, MarketplaceStatus, OrderPage, ShipmentNotice, StatusNotice,
-                                   StockResult, StockSubmission, StockUpdate, Store)
+from marketbridge.adapters import (BoughtLabel, ChannelAdapter, CheckResult, ConnectionInfo, DemoSetup, FetchRequest,
+                                   LabelQuote, LabelRequest, MarketplaceChoice, MarketplaceStatus, OrderPage,
+                                   ShipmentNotice, StatusNotice, StockResult, StockSubmission, StockUpdate, Store)
 from marketbridge.clock import Clock
 from marketbridge.errors import AdapterError, AuthenticationFailed, DeliveryRejected
 
@@ -35,6 +36,7 @@ from marketbridge_amazon.carriers import carrier_codes
 from marketbridge_amazon.client import SpApiClient
 from marketbridge_amazon.config import ACCOUNT_FIELDS, AccountConfig
 from marketbridge_amazon.i18n import TRANSLATIONS
+from marketbridge_amazon.labels import LabelShipping
 from marketbridge_amazon.marketplaces import marketplace
 from marketbridge_amazon.order_mapping import MappingRules
 from marketbridge_amazon.orders_import import OrderConverter, OrderImporter, OrderReader, Scope
@@ -73,6 +75,8 @@ class AmazonChannel(ChannelAdapter):
     stock_batch_size = 10_000
     #: Prices (P2) go out with the quantities, in the same patch or feed message (``purchasable_offer``).
     syncs_prices = True
+    #: Labels through Amazon Buy Shipping (Shipping v2), merchant-fulfilled connections only (L1, L2).
+    buys_labels = True
 
     @classmethod
     def demo(cls, clock: Clock) -> DemoSetup:
@@ -141,6 +145,18 @@ class AmazonChannel(ChannelAdapter):
     def stock(self) -> StockSync:
         product_type = str(self.connection.settings.get("product_type") or "PRODUCT")
         return StockSync(self.client, self.supply, self.context.state, self.connection.marketplace, product_type)
+
+    @cached_property
+    def labels(self) -> LabelShipping:
+        known = marketplace(self.connection.marketplace)
+        return LabelShipping(self.client, self.context.state, self.context.clock,
+                             known.country_code if known else None, carrier_codes())
+
+    def _merchant_fulfilled(self, what: str) -> None:
+        if self.connection.fulfilment_channel == "marketplace":
+            raise DeliveryRejected(f"This connection handles Amazon-fulfilled (FBA) orders: Amazon ships them, so "
+                                   f"there is {what}. Labels are bought for merchant-fulfilled orders only.",
+                                   code="labels_not_offered")
 
     # -- ChannelAdapter ---------------------------------------------------
     def check_connection(self) -> CheckResult:
@@ -285,6 +301,36 @@ class AmazonChannel(ChannelAdapter):
     def archive_store(self, remote_id: str) -> None:
         """Archive a supply source for good (``archiveSupplySource``); unknown ids count as archived."""
         self.supply.archive(remote_id)
+
+    def label_rates(self, request: LabelRequest) -> LabelQuote:
+        """Rates for one parcel of the order from Amazon Buy Shipping, ``getRates`` (L1), see :mod:`.labels`.
+
+        Receives a :class:`~marketbridge.adapters.LabelRequest` (every line of
+        the order, one parcel). Returns a quote valid 10 minutes: ``rates``
+        Amazon offers and, refused (``eligible=False``), its ``ineligibleRates``
+        with a plain reason each (``LATE_DELIVERY``: the service cannot meet the
+        buyer's delivery promise). Raises ``DeliveryRejected`` for an AFN
+        connection, an incomplete parcel or address, or Amazon's refusal (its
+        message); ``RateLimited``/``TemporaryFailure`` otherwise.
+        """
+        self._merchant_fulfilled("no label to buy")
+        return self.labels.rates(request)
+
+    def buy_label(self, token: str, rate_id: str, key: str) -> BoughtLabel:
+        """Buy rate ``rate_id`` of quote ``token`` with ``purchaseShipment`` (L2), ``key`` as idempotency key.
+
+        Amazon marks the order shipped by the purchase itself; no
+        ``confirmShipment`` is sent. The same ``key`` again returns the same
+        shipment (never a second label). Returns a
+        :class:`~marketbridge.adapters.BoughtLabel` (shipment id, tracking
+        number, carrier and service of the quote, the decoded PDF label, the
+        carrier's confirmShipment code when Amazon's list has it, the price).
+        Raises ``DeliveryRejected`` (``label_quote_expired`` after Amazon's 10
+        minutes, ``label_refused`` with Amazon's message, an AFN connection),
+        ``RateLimited`` (429) or ``TemporaryFailure`` (5xx, timeouts).
+        """
+        self._merchant_fulfilled("no label to buy")
+        return self.labels.buy(token, rate_id, key)
 
     # -- extras for the host (quota display, daily reconciliation) --------
     def quota_levels(self) -> dict[str, dict[str, float]]:

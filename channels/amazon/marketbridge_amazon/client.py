@@ -55,6 +55,8 @@ _ROLES = {
     "getSupplySources": "Selling Partner Insights",
     "createSupplySource": "Selling Partner Insights",
     "updateSupplySource": "Selling Partner Insights",
+    "getRates": "Direct-to-Consumer Delivery / Shipping (Restricted)",
+    "purchaseShipment": "Direct-to-Consumer Delivery / Shipping (Restricted)",
 }
 
 
@@ -145,22 +147,26 @@ class SpApiClient:
         self.lwa = LwaClient(context.http, context.clock, context.state, config, context.timeout)
 
     def call(self, operation: str, method: str, path: str, *, params: Mapping[str, Any] | None = None,
-             json: Any = None, token: str | None = None) -> ApiResponse:
-        """Send one request of ``operation`` and return its successful answer (see module docstring)."""
+             json: Any = None, token: str | None = None, headers: Mapping[str, str] | None = None) -> ApiResponse:
+        """Send one request of ``operation`` and return its successful answer (see module docstring).
+
+        ``headers`` are the operation's own header parameters (e.g. Shipping v2's
+        ``x-amzn-shipping-business-id`` and ``x-amzn-IdempotencyKey``).
+        """
         self.buckets.take(operation)
-        response = self._send(operation, method, path, params, json, token)
+        response = self._send(operation, method, path, params, json, token, headers)
         if response.status_code == 403 and token is None and not self.lwa.fresh:
             # A cached LWA token may have expired early or been revoked: ask LWA once more, which
             # either yields a working token or says invalid_grant (re-authorisation needed).
             self.lwa.invalidate()
             self.buckets.settle(operation, response.headers.get(RATE_HEADER))
             self.buckets.take(operation)
-            response = self._send(operation, method, path, params, json, None)
+            response = self._send(operation, method, path, params, json, None, headers)
         return self._settle(operation, response)
 
     def _send(self, operation: str, method: str, path: str, params: Mapping[str, Any] | None, json: Any,
-              token: str | None) -> requests.Response:
-        headers = {
+              token: str | None, extra: Mapping[str, str] | None = None) -> requests.Response:
+        headers = {**(extra or {}),
             "x-amz-access-token": token or self.lwa.access_token(),
             "x-amz-date": self.context.clock.now().strftime("%Y%m%dT%H%M%SZ"),
             "user-agent": USER_AGENT,

@@ -41,6 +41,9 @@ USAGE_PLANS: dict[str, UsagePlan] = {
     "getFeedDocument": UsagePlan(0.0222, 10),
     # Listings Items 2021-08-01
     "patchListingsItem": UsagePlan(5, 5),
+    # Amazon Shipping v2 (shippingV2.json): every operation but linkCarrierAccount is 80/s, burst 100
+    "getRates": UsagePlan(80, 100),
+    "purchaseShipment": UsagePlan(80, 100),
     # Sellers v1
     "getMarketplaceParticipations": UsagePlan(0.016, 15),
     # Supply Sources 2020-07-01: no documented plan (see ASSUMED)

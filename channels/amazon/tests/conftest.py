@@ -32,6 +32,7 @@ SPEC_FILES = {
     "/supplySources/2020-07-01/": "supplySources_2020-07-01.json",
     "/tokens/2021-03-01/": "tokens_2021-03-01.json",
     "/sellers/v1/": "sellers.json",
+    "/shipping/v2/": "shippingV2.json",
 }
 STORE_ADDRESS = {"name": "Marketbridge Store – Berlin", "addressLine1": "Torstraße 1", "city": "Berlin",
                  "postalCode": "10119", "stateOrRegion": "Berlin", "countryCode": "DE"}
@@ -85,6 +86,26 @@ def check_query(contract: SpecContract, exchange: RecordedRequest) -> None:
             raise ContractError(f"{op.operation_id}: required query parameter {name!r} missing")
 
 
+def check_headers(contract: SpecContract, exchange: RecordedRequest) -> None:
+    """Validate the operation's declared header parameters the request carries (types and enums)."""
+    op = contract.operation(exchange.method, exchange.path)
+    pointer = f"/paths/{contract._escape(op.template)}/{op.method.lower()}/parameters"
+    sent = {name.lower(): value for name, value in exchange.headers.items()}
+    for index, _ in enumerate(op.spec.get("parameters", [])):
+        node, _ = contract._resolve(f"{pointer}/{index}")
+        if node.get("in") != "header":
+            continue
+        value = sent.get(node["name"].lower())
+        if value is None:
+            if node.get("required"):
+                raise ContractError(f"{op.operation_id}: required header {node['name']!r} missing")
+            continue
+        if "enum" in node and value not in node["enum"]:
+            raise ContractError(f"{op.operation_id}: header {node['name']}={value!r} is not one of {node['enum']}")
+        if not value.strip():
+            raise ContractError(f"{op.operation_id}: header {node['name']!r} is empty")
+
+
 def check_traffic(emulator: AmazonEmulator, search_pages: int | None = None) -> int:
     """Contract-check every SP-API exchange the emulator recorded; returns how many were checked.
 
@@ -104,6 +125,7 @@ def check_traffic(emulator: AmazonEmulator, search_pages: int | None = None) -> 
                 continue
         contract.check_exchange(exchange)
         check_query(contract, exchange)
+        check_headers(contract, exchange)
         checked += 1
     return checked
 

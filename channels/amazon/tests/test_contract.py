@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 
-from marketbridge.adapters import NoticeLine, ShipmentNotice, StatusNotice, StockUpdate, Store
+from marketbridge.adapters import (LabelRequest, Money, NoticeLine, Parcel, ShipmentNotice, StatusNotice, StockUpdate,
+                                   Store)
 from marketbridge.testing import ContractError
 
 from marketbridge_amazon.emulator import Mix, OrderGenerator
@@ -27,6 +29,7 @@ OPERATIONS = {
     ("PUT", "/supplySources/2020-07-01/supplySources/{id}"),
     ("PUT", "/supplySources/2020-07-01/supplySources/{id}/status"),
     ("DELETE", "/supplySources/2020-07-01/supplySources/{id}"), ("GET", "/sellers/v1/marketplaceParticipations"),
+    ("POST", "/shipping/v2/shipments/rates"), ("POST", "/shipping/v2/shipments"),
 }
 
 
@@ -34,7 +37,8 @@ def _shape(path: str) -> str:
     parts = path.split("/")
     for i, part in enumerate(parts):
         if i > 3 and part and part not in ("orders", "shipment", "shipmentConfirmation", "status", "reports",
-                                           "documents", "feeds", "items", "supplySources"):
+                                           "documents", "feeds", "items", "supplySources",
+                                           "shipments", "rates"):
             parts[i] = "{id}"
     return "/".join(parts)
 
@@ -58,6 +62,14 @@ def test_every_operation_used_is_contract_checked(make_channel, emulator, clock,
         "DHL", "00340434161234567890", clock.now(), "1"))
     pickup = next(o for o in open_orders if o["flags"]["pickup"])
     channel.push_status(StatusNotice("k2", pickup["marketplace_order_id"], "ready_for_pickup"))
+    labelled = max((o for o in open_orders if not o["flags"]["pickup"] and o is not delivery),
+                   key=lambda o: o["promise"]["latest_delivery"])  # the newest promise: some services can meet it
+    quote = channel.label_rates(LabelRequest(
+        labelled["marketplace_order_id"], tuple(NoticeLine(l["line_id"], l["quantity"]) for l in labelled["lines"]),
+        Parcel(800, Decimal(20), Decimal(15), Decimal(5)),
+        {"name": "Lager", "line1": "Weg 2", "city": "Leipzig", "postal_code": "04109", "region": "Sachsen",
+         "country_code": "DE"}, Money(Decimal("20.00"), "EUR"), clock.now()))
+    channel.buy_label(quote.token, next(r for r in quote.rates if r.eligible).rate_id, "k-label")
     channel.push_stock([StockUpdate("MB-MUG-BLUE", 3)])
     pending = channel.push_stock([StockUpdate(f"MB-{n}", n) for n in range(8)]).pending_id
     clock.advance(seconds=61)

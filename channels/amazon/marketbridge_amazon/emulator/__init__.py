@@ -11,6 +11,7 @@ Operations (with the models' shapes, enums, pagination and error bodies):
 * Supply Sources ``getSupplySources``, ``createSupplySource``, ``getSupplySource``,
   ``updateSupplySource``, ``updateSupplySourceStatus``, ``archiveSupplySource``
 * Sellers ``getMarketplaceParticipations``
+* Shipping v2 (Buy Shipping) ``getRates``, ``purchaseShipment`` (labels, L1/L2)
 
 Usage::
 

@@ -96,6 +96,11 @@ class AmazonEmulator(Emulator):
         self.offers: dict[str, dict[str, dict[str, Any]]] = {}
         self.supply_sources: dict[str, dict[str, Any]] = {}
         self.confirmations: list[dict[str, Any]] = []
+        #: Buy Shipping (Shipping v2): quotes by request token, labels bought (one entry per real purchase) and
+        #: the answers by (seller, x-amzn-IdempotencyKey), so a retried purchase returns the same shipment.
+        self.label_quotes: dict[str, dict[str, Any]] = {}
+        self.label_purchases: list[dict[str, Any]] = []
+        self.label_idempotency: dict[tuple[str, str], dict[str, Any]] = {}
         self.drop_confirmations = 0
         self.dropped: list[dict[str, Any]] = []
         self._ids = itertools.count(1)
@@ -228,7 +233,8 @@ class AmazonEmulator(Emulator):
     # -- routes -------------------------------------------------------------------
     def routes(self, app: Flask) -> None:
         from marketbridge_amazon.emulator import (auth_routes, feeds_routes, orders_routes, reports_routes,
-                                                  sellers_routes, supply_routes)
+                                                  sellers_routes, shipping_routes, supply_routes)
 
-        for module in (auth_routes, orders_routes, reports_routes, feeds_routes, supply_routes, sellers_routes):
+        for module in (auth_routes, orders_routes, reports_routes, feeds_routes, supply_routes, sellers_routes,
+                       shipping_routes):
             module.register(self, app)

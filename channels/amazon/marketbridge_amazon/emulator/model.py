@@ -105,6 +105,10 @@ class EmulatedOrder:
         yield from (when for when, _ in self.events)
         yield from self.touches
 
+    def latest_delivery(self) -> datetime:
+        """The delivery promised to the buyer (``deliverByWindow.latestDateTime``); Buy Shipping enforces it."""
+        return self.created + timedelta(days=4)
+
     # -- money ---------------------------------------------------------------
     def shipping_tax(self) -> Decimal:
         if self.prices_include_tax:
@@ -150,7 +154,7 @@ class EmulatedOrder:
                                                "latestDateTime": at(self.created + timedelta(days=2))}
                 if not pending and status != "CANCELLED":
                     fulfillment["deliverByWindow"] = {"earliestDateTime": at(self.created + timedelta(days=2)),
-                                                      "latestDateTime": at(self.created + timedelta(days=4))}
+                                                      "latestDateTime": at(self.latest_delivery())}
             order["fulfillment"] = fulfillment
         if "PACKAGES" in included and self.fulfilled_by == "MERCHANT":
             order["packages"] = [{k: v for k, v in p.items() if not k.startswith("_")}
