@@ -22,6 +22,9 @@ CHECKPOINTS: tuple[str, ...] = (
     "outbox.after_send",
     "outbox.before_commit",
     "outbox.after_commit",
+    "labels.before_purchase",
+    "labels.after_purchase",
+    "labels.before_commit",
 )
 
 _listeners: list[Callable[[str], None]] = []

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 
 from marketbridge.adapters import ChannelAdapter, Shipped, ShippedLine, ShopEvent, ShopOrderRef, StatusChanged
 from marketbridge.clock import utc
-from marketbridge.engine import history, problems
+from marketbridge.engine import history, labels, problems
 from marketbridge.engine.checkpoints import checkpoint
 from marketbridge.engine.dbutil import insert_ignore
 from marketbridge.engine.failures import handle_stream_failure
@@ -209,6 +209,12 @@ def _record_shipment(host: Host, connection: Connection, order: Order, event: Sh
     if existing is not None and not (existing.state == OutboxState.FAILED
                                       and existing.last_error in HELD_SHIPMENT_CODES):
         return False
+    if labels.label_bought(order.id):
+        # L2: the label's purchase told the marketplace; the shop's own record of it is not sent again
+        return _enqueue(now, connection, order, "shipment", key, {"shipment_id": event.shipment_id},
+                        "The shop's shipment {tracking} was not sent: the marketplace already knows the shipment "
+                        "from the label bought through it.", state=OutboxState.SUPERSEDED,
+                        tracking=event.tracking_numbers[0] if event.tracking_numbers else "—")
     lines = _shipped_lines(order, event)
     base: dict[str, Any] = {
         "marketplace_order_id": order.marketplace_order_id,

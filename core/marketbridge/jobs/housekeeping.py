@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from marketbridge.engine import history, problems
 from marketbridge.host import Host
-from marketbridge.models import MarketplaceAccount, Order, OrderState, db
+from marketbridge.models import MarketplaceAccount, Order, OrderState, ShippingLabel, db
 from marketbridge.order.schema import pii_paths
 
 ERASED = "[erased]"
@@ -58,6 +58,9 @@ def purge_personal_data(host: Host, retention_days: int, batch: int = 500) -> in
             order.personal_data_purged_at = now
             history.record(order, now, "personal_data_erased",
                            "Buyer name, address and phone erased after the retention period.")
+        # a printed label shows the buyer's name and address too; its tracking number and carrier stay
+        db.session.execute(sa.update(ShippingLabel).where(ShippingLabel.order_id.in_([o.id for o in orders]))
+                           .values(document=None).execution_options(synchronize_session=False))
         db.session.commit()
         total += len(orders)
 

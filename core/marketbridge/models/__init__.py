@@ -4,6 +4,7 @@
 * :mod:`.parties` – shops, marketplace accounts, adapter state, quota usage.
 * :mod:`.connections` – connections and their mappings, rules, stores, listings.
 * :mod:`.orders` – the inbox of marketplace orders and their way into the shop.
+* :mod:`.labels` – shipping labels bought from the marketplace.
 * :mod:`.sync` – cursors, the outbox to marketplaces, sync problems.
 """
 from marketbridge.models.base import db
@@ -16,6 +17,7 @@ from marketbridge.models.connections import (
     Store,
     StoreStock,
 )
+from marketbridge.models.labels import ShippingLabel
 from marketbridge.models.orders import Order, OrderEvent, OrderLine, OrderState, ShopOrderClaim
 from marketbridge.models.parties import AdapterState, MarketplaceAccount, QuotaUsage, Shop
 from marketbridge.models.sync import OutboxMessage, OutboxState, SyncCursor, SyncProblem
@@ -24,5 +26,5 @@ from marketbridge.models.users import User
 __all__ = [
     "AdapterState", "AutomationRule", "CarrierRule", "Connection", "Listing", "MarketplaceAccount", "Order",
     "OrderEvent", "OrderLine", "OrderState", "OutboxMessage", "OutboxState", "QuotaUsage", "Shop",
-    "ShopOrderClaim", "StatusMapping", "Store", "StoreStock", "SyncCursor", "SyncProblem", "User", "db",
+    "ShippingLabel", "ShopOrderClaim", "StatusMapping", "Store", "StoreStock", "SyncCursor", "SyncProblem", "User", "db",
 ]

@@ -28,6 +28,13 @@ EVENTS: dict[str, LazyString] = {
     "Found in the shop as order {number} (created earlier).": _l(
         "Found in the shop as order {number} (created earlier)."),
     "Created in the shop as order {number}.": _l("Created in the shop as order {number}."),
+    "Label {tracking} bought ({carrier}, {service}); the marketplace knows the shipment from the purchase.": _l(
+        "Label {tracking} bought ({carrier}, {service}); the marketplace knows the shipment from the purchase."),
+    "The marketplace did not sell the label: {error}": _l("The marketplace did not sell the label: {error}"),
+    ("The shop's shipment {tracking} was not sent: the marketplace already knows the shipment from the label "
+     "bought through it."): _l(
+        "The shop's shipment {tracking} was not sent: the marketplace already knows the shipment from the label "
+        "bought through it."),
     "Held: {reasons}": _l("Held: {reasons}"),
     "Shop status {status} is not mapped: nothing sent.": _l("Shop status {status} is not mapped: nothing sent."),
     "Shop status {status} means \u201c{target}\u201d, which is sent with the shipment and its tracking number.": _l(

@@ -13,9 +13,9 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from marketbridge.engine import history
+from marketbridge.engine import history, labels
 from marketbridge.host import current_host
-from marketbridge.models import Connection, Order, OrderEvent, OrderState, SyncProblem, db
+from marketbridge.models import Connection, Order, OrderEvent, OrderState, ShippingLabel, SyncProblem, db
 from marketbridge.web.auth import require_login
 from marketbridge.web.connections import run_soon
 from marketbridge.web.forms import OrderFilterForm, PostForm
@@ -118,7 +118,10 @@ def _detail(order: Order, *, action_errors: dict[str, str] | None = None, action
     return render_template("mb/orders/detail.html", order=order, events=events, problems=problems, personal=personal,
                            payload=payload, state_label=state_label, action=PostForm(), holdable=HOLDABLE,
                            marketplace=marketplace_actions.order_panel(order), action_errors=action_errors or {},
-                           action_values=action_values or {}, marketplace_state=marketplace_actions.message_state), status
+                           action_values=action_values or {}, marketplace_state=marketplace_actions.message_state,
+                           labels_offered=labels.offered(current_host(), order),
+                           label=db.session.execute(sa.select(ShippingLabel).filter_by(order_id=order.id))
+                           .scalar_one_or_none()), status
 
 
 def _back(order: Order) -> Any:

@@ -10,7 +10,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
-from marketbridge.web import accounts, auth, connections, i18n, orders, problems, shops
+from marketbridge.web import accounts, auth, connections, i18n, labels, orders, problems, shops
 from marketbridge.web.forms import LanguageForm, PostForm
 from marketbridge.web.history_text import event_text
 from marketbridge.web.problem_text import problem_text
@@ -22,7 +22,7 @@ ui = Blueprint("mb_ui", __name__, template_folder="templates", static_folder="st
                static_url_path="/mb-static")
 
 
-CORE_BLUEPRINTS = frozenset({"mb_ui", "auth", "shops", "accounts", "connections", "orders", "problems"})
+CORE_BLUEPRINTS = frozenset({"mb_ui", "auth", "shops", "accounts", "connections", "orders", "labels", "problems"})
 CORE_BLUEPRINTS = CORE_BLUEPRINTS | setup_pages.BLUEPRINT_NAMES  # connection set-up pages
 
 
@@ -36,7 +36,7 @@ def home() -> Response:
 def init_app(app: Flask) -> None:
     """Register every core blueprint and the template helpers."""
     app.register_blueprint(ui)
-    for blueprint in (auth.bp, shops.bp, accounts.bp, connections.bp, orders.bp, problems.bp):
+    for blueprint in (auth.bp, shops.bp, accounts.bp, connections.bp, orders.bp, labels.bp, problems.bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(pickup_pages.bp)  # Click & Collect pages
     setup_pages.init_app(app)

@@ -8,6 +8,7 @@ quota is spent.
 """
 from __future__ import annotations
 
+import base64
 import itertools
 import math
 from decimal import Decimal
@@ -18,12 +19,17 @@ from flask import Flask, jsonify, request
 
 from marketbridge import hookimpl
 from marketbridge.adapters import (
+    BoughtLabel,
     ChannelAdapter,
     CheckResult,
     DemoSetup,
     FetchRequest,
+    LabelQuote,
+    LabelRate,
+    LabelRequest,
     MarketplaceChoice,
     MarketplaceStatus,
+    Money,
     OrderPage,
     RejectedOrder,
     SettingField,
@@ -42,6 +48,9 @@ from marketbridge.testing import Emulator
 from marketbridge.testing.demo_catalogue import by_sku
 
 CARRIERS = frozenset({"DHL", "UPS", "DPD", "Other"})
+#: Label services of the example marketplace: (rate id, service, days to deliver, price).
+LABEL_SERVICES = (("dhl-std", "Paket", 3, "4.99"), ("dhl-exp", "Express", 1, "12.90"))
+LABEL_QUOTE_LIFE = timedelta(minutes=10)
 
 
 def _valid_price(price: Any) -> bool:
@@ -67,6 +76,8 @@ class ExampleMarketplaceEmulator(Emulator):
         self.prices: dict[str, dict[str, str]] = {}  #: SKU → the offer price last accepted (P2)
         self.stock_calls: list[list[dict[str, Any]]] = []
         self.drop_next_shipment = False
+        self.quotes: dict[str, dict[str, Any]] = {}  #: label quote token → order id, rates, expiry (L1)
+        self.labels: dict[str, dict[str, Any]] = {}  #: idempotency key → the label sold under it (L2)
         self._ids = itertools.count(1)
         super().__init__(**kwargs)
         self.bucket = TokenBucket(rate, burst, self.clock)
@@ -130,6 +141,48 @@ class ExampleMarketplaceEmulator(Emulator):
             self.shipments.append({**body, "order_id": order_id})
             return "", 204
 
+        @app.post("/labels/rates")
+        def label_rates() -> Any:
+            body = request.get_json()
+            order = self.orders.get(body.get("order_id"))
+            if order is None:
+                return jsonify({"error": "unknown order"}), 400
+            now = self.clock.now()
+            promised = datetime.fromisoformat(order["placed"]) + timedelta(days=2 if order["prime"] else 5)
+            rates = []
+            for rate_id, service, days, price in LABEL_SERVICES:
+                delivery = now + timedelta(days=days)
+                late = delivery > promised
+                rates.append({"id": rate_id, "carrier": "DHL", "service": service, "price": price,
+                              "delivery_by": delivery.isoformat(), "eligible": not late,
+                              "reason": "arrives after the delivery date promised to the buyer" if late else None})
+            token = f"Q-{next(self._ids):06d}"
+            self.quotes[token] = {"order_id": order["id"], "rates": rates, "expires": now + LABEL_QUOTE_LIFE}
+            return jsonify({"token": token, "expires": (now + LABEL_QUOTE_LIFE).isoformat(), "rates": rates})
+
+        @app.post("/labels")
+        def buy_label() -> Any:
+            key = request.headers.get("Idempotency-Key", "")
+            if key in self.labels:
+                return jsonify(self.labels[key])
+            body = request.get_json()
+            quote = self.quotes.get(body.get("token"))
+            if quote is None or quote["expires"] < self.clock.now():
+                return jsonify({"error": "the rates expired; ask for rates again"}), 400
+            rate = next((r for r in quote["rates"] if r["id"] == body.get("rate_id")), None)
+            if rate is None or not rate["eligible"]:
+                return jsonify({"error": f"service not available: {rate['reason'] if rate else 'unknown rate'}"}), 400
+            tracking = f"00340434{next(self._ids):012d}"
+            label = {"label_id": f"L-{tracking[-6:]}", "tracking": tracking, "carrier": rate["carrier"],
+                     "service": rate["service"], "price": rate["price"],
+                     "document": base64.b64encode(b"%PDF-1.4 label " + tracking.encode()).decode()}
+            self.labels[key] = label
+            order = self.orders[quote["order_id"]]
+            self.shipments.append({"order_id": order["id"], "carrier": rate["carrier"], "tracking": tracking,
+                                   "key": f"label:{key}", "via_label": True,
+                                   "lines": [{"item": line["item"], "qty": line["qty"]} for line in order["lines"]]})
+            return jsonify(label)
+
         @app.post("/orders/<order_id>/status")
         def status(order_id: str) -> Any:
             self.status_calls.append({**request.get_json(), "order_id": order_id})
@@ -168,10 +221,11 @@ class ExampleChannel(ChannelAdapter):
     )
     stock_batch_size = 20
     syncs_prices = True
+    buys_labels = True
 
     def _call(self, method: str, path: str, **kwargs: Any) -> Any:
         url = self.context.settings["url"].rstrip("/") + path
-        headers = {"Authorization": f"Bearer {self.context.secrets.get('token', '')}"}
+        headers = {"Authorization": f"Bearer {self.context.secrets.get('token', '')}", **kwargs.pop("headers", {})}
         with transport_errors("the example marketplace"):
             response = self.context.http.request(method, url, headers=headers, **kwargs)
         if response.status_code == 429:
@@ -247,6 +301,25 @@ class ExampleChannel(ChannelAdapter):
         order = self._call("GET", f"/orders/{notice.marketplace_order_id}")
         records = order["shipments"] if isinstance(notice, ShipmentNotice) else order["statuses"]
         return any(r.get("key") == notice.key for r in records)
+
+    def label_rates(self, request: LabelRequest) -> LabelQuote:
+        """``POST /labels/rates`` for the order's one parcel (L1)."""
+        answer = self._call("POST", "/labels/rates", json={
+            "order_id": request.marketplace_order_id, "weight_grams": request.parcel.weight_grams,
+            "ship_from": dict(request.ship_from)})
+        return LabelQuote(answer["token"], tuple(
+            LabelRate(r["id"], r["carrier"], r["service"], Money(Decimal(r["price"]), "EUR"),
+                      datetime.fromisoformat(r["delivery_by"]), r["eligible"],
+                      None if r["eligible"] else f"This service {r['reason']}; choose a faster one.")
+            for r in answer["rates"]), datetime.fromisoformat(answer["expires"]))
+
+    def buy_label(self, token: str, rate_id: str, key: str) -> BoughtLabel:
+        """``POST /labels`` with the host's key as ``Idempotency-Key`` (L2)."""
+        answer = self._call("POST", "/labels", json={"token": token, "rate_id": rate_id},
+                            headers={"Idempotency-Key": key})
+        return BoughtLabel(answer["label_id"], answer["tracking"], answer["carrier"], answer["service"],
+                           base64.b64decode(answer["document"]), carrier_code=answer["carrier"],
+                           price=Money(Decimal(answer["price"]), "EUR"))
 
     def push_stock(self, updates: Sequence[StockUpdate]) -> StockSubmission:
         """``POST /stock`` with every update in one call."""
