@@ -16,7 +16,7 @@ from marketbridge.errors import OrderRejected
 from marketbridge.models import Shop, db
 from marketbridge.testing import ContractError
 
-from marketbridge_http_api.tables import events, orders, products
+from marketbridge_http_api.tables import events, products
 
 from .conftest import CATALOGUE, OPENAPI, STATUSES, TOKEN
 
