@@ -291,3 +291,28 @@ def test_shop_prices_reach_amazon_with_the_quantity_through_the_selling_policy(a
         db.session.refresh(each)
     assert {r.last_sent_price for r in rows} == {Decimal("11.99")}
     assert len(loop.emulator.calls("PATCH", "/listings/")) == 1, "the kettle's unchanged offer was not sent again"
+
+
+def test_a_buy_shipping_label_confirms_the_prime_order_at_once_and_the_shop_shipment_is_not_repeated(
+        any_database_url, amazon_loop):
+    """L1, L2 end to end: rates with the too-slow service refused, one purchase, Amazon shows the order shipped."""
+    from marketbridge.adapters import Parcel
+    from marketbridge.engine import labels
+    from marketbridge.models import ShippingLabel
+
+    loop = amazon_loop()
+    placed, shop_order = shipped_order(loop, prime=True, skus=[("MB-KETTLE", 1)])
+    order = db.session.execute(sa.select(Order).filter_by(marketplace_order_id=placed.order_id)).scalar_one()
+    warehouse = {"name": "Lager Nord", "line1": "Lagerweg 1", "city": "Hamburg", "postal_code": "20095",
+                 "region": "Hamburg", "country_code": "DE", "phone": "+49 40 123456"}
+    quote = labels.quote(loop.host, order, Parcel(2300, Decimal("35"), Decimal("25"), Decimal("20")), warehouse)
+    refused = [rate for rate in quote.rates if not rate.eligible]
+    assert refused and all("promised" in (rate.reason or "") for rate in refused)
+    rate = next(rate for rate in quote.rates if rate.eligible)
+    label = labels.buy(loop.host, order, labels.Purchase(quote.token, rate.rate_id, rate.carrier, rate.service))
+    assert label.document.startswith(b"%PDF")
+    assert placed.status_at(loop.clock.now()) == "SHIPPED", "Amazon knows the shipment from the purchase"
+    loop.shop.ship(shop_order, label.tracking_number, carrier="DHL")
+    loop.shop_cycle()
+    assert not loop.emulator.calls("POST", "/shipmentConfirmation"), "no confirmShipment for a bought label"
+    assert db.session.execute(sa.select(sa.func.count()).select_from(ShippingLabel)).scalar_one() == 1

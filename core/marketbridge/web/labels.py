@@ -30,7 +30,7 @@ bp = Blueprint("labels", __name__)
 bp.before_request(require_login)
 
 #: The address fields kept in ``connection.settings["ship_from"]``.
-ADDRESS_KEYS = ("name", "line1", "line2", "city", "postal_code", "country_code", "phone")
+ADDRESS_KEYS = ("name", "line1", "line2", "city", "postal_code", "region", "country_code", "phone")
 _SIZE = [InputRequired(), NumberRange(min=1, max=300, message=_l("Enter a size from 1 to 300 cm."))]
 
 
@@ -45,6 +45,8 @@ class ParcelForm(FlaskForm):
     line2 = StringField(_l("Address line 2"), validators=[Optional(), Length(max=200)])
     city = StringField(_l("City"), validators=[DataRequired(), Length(max=100)])
     postal_code = StringField(_l("Postal code"), validators=[DataRequired(), Length(max=20)])
+    region = StringField(_l("State or region"), validators=[Optional(), Length(max=100)],
+                         description=_l("Some marketplaces need it to sell a label, e.g. Amazon."))
     country_code = StringField(_l("Country code"), validators=[
         DataRequired(), Regexp(r"^[A-Z]{2}$", message=_l("Enter a two-letter country code such as DE."))])
     phone = StringField(_l("Phone"), validators=[Optional(), Length(max=40)])
