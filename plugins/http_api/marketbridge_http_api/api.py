@@ -17,6 +17,10 @@ Every route but the description is protected by the shop's API token
 (``Authorization: Bearer …``, compared in constant time; 401 otherwise) and is
 CSRF-exempt (a machine endpoint). A body that does not validate gets 400 with
 per-field messages and changes nothing; an unknown order 404.
+
+A push that recorded something new (a status change, a shipment, changed stock
+or prices) is committed first, then handed to the engine and delivered at once
+(:mod:`.delivery`, S2); the shop poll reads the same rows later as the safety net.
 """
 from __future__ import annotations
 
@@ -36,6 +40,7 @@ from marketbridge.models import Shop, db
 from marketbridge.web import csrf
 
 from marketbridge_http_api import catalogue, events, orders, schemas
+from marketbridge_http_api.delivery import deliver_now
 from marketbridge_http_api.feeds import feed_of, feed_row, touch
 from marketbridge_http_api.settings import api_token
 from marketbridge_http_api.tables import feeds
@@ -78,7 +83,10 @@ def _body() -> Any:
 
 
 def _authenticated(view: Callable[..., Response]) -> Callable[..., Response]:
-    """Resolve ``shop_id`` to its feed after checking the bearer token; 401 for anything wrong."""
+    """Resolve ``shop_id`` to its feed after checking the bearer token; 401 for anything wrong.
+
+    The view is called as ``view(feed, shop_id, **route_arguments)``.
+    """
 
     @functools.wraps(view)
     def wrapper(shop_id: int, **kwargs: Any) -> Response:
@@ -96,7 +104,7 @@ def _authenticated(view: Callable[..., Response]) -> Callable[..., Response]:
         touch(feed, host.clock.now())
         db.session.commit()  # the feed and the call are remembered even when the request is refused below
         try:
-            return view(feed, **kwargs)
+            return view(feed, shop.id, **kwargs)
         except ValidationError as exc:
             return _invalid(exc)
 
@@ -105,7 +113,7 @@ def _authenticated(view: Callable[..., Response]) -> Callable[..., Response]:
 
 # -- orders ---------------------------------------------------------------------------------------------------
 @_authenticated
-def list_orders(feed: str) -> Response:
+def list_orders(feed: str, shop_id: int) -> Response:
     """``GET /orders``: published orders after the cursor, oldest first."""
     query = schemas.PageQuery().load(request.args.to_dict())
     rows, last, more = orders.page(feed, query["after"], query["limit"])
@@ -114,8 +122,11 @@ def list_orders(feed: str) -> Response:
 
 
 @_authenticated
-def acknowledge(feed: str, order_id: str) -> Response:
-    """``POST /orders/<id>/acknowledge``: the shop's number; the same again is fine, another one is 409."""
+def acknowledge(feed: str, shop_id: int, order_id: str) -> Response:
+    """``POST /orders/<id>/acknowledge``: the shop's number; the same again is fine, another one is 409.
+
+    The number also goes to Marketbridge's own order row (``Order.shop_order_number``) in the same commit.
+    """
     row = orders.by_id(feed, order_id)
     if row is None:
         db.session.rollback()
@@ -128,13 +139,14 @@ def acknowledge(feed: str, order_id: str) -> Response:
                           f"Order {order_id} was already acknowledged as number {row.shop_number}.")
     else:
         orders.acknowledge(row.id, body["number"], body["shop_order_id"], current_host().clock.now())
+    orders.number_core_orders(shop_id, row.id, body["number"])
     db.session.commit()
     return _json(orders.order_json(orders.by_id(feed, order_id)))
 
 
 @_authenticated
-def push_status(feed: str, order_id: str) -> Response:
-    """``POST /orders/<id>/status``: a declared status; a new one becomes a ``StatusChanged`` event."""
+def push_status(feed: str, shop_id: int, order_id: str) -> Response:
+    """``POST /orders/<id>/status``: a declared status; a new one becomes a ``StatusChanged``, delivered at once."""
     row = orders.by_id(feed, order_id)
     if row is None:
         db.session.rollback()
@@ -144,20 +156,27 @@ def push_status(feed: str, order_id: str) -> Response:
     if body["status"] not in declared:
         raise ValidationError({"status": [f"Not a declared status; declare it with PUT /statuses first "
                                           f"(declared: {', '.join(sorted(declared)) or 'none'})."]})
-    events.record_status(feed, row, body["status"], current_host().clock.now())
+    event = events.record_status(feed, row, body["status"], current_host().clock.now())
     db.session.commit()
-    return _json(orders.order_json(orders.by_id(feed, order_id)))
+    answer = _json(orders.order_json(orders.by_id(feed, order_id)))
+    if event is not None:
+        deliver_now(current_host(), shop_id, feed, events=[event])
+    return answer
 
 
 @_authenticated
-def push_shipment(feed: str, order_id: str) -> Response:
-    """``POST /orders/<id>/shipments``: stored once per ``shipment_id``; a repeat gets the same answer."""
+def push_shipment(feed: str, shop_id: int, order_id: str) -> Response:
+    """``POST /orders/<id>/shipments``: stored once per ``shipment_id`` and delivered at once.
+
+    A repeat gets the same answer and hands nothing new to the engine.
+    """
     row = orders.by_id(feed, order_id)
     if row is None:
         db.session.rollback()
         return _not_found(order_id)
     body = schemas.ShipmentBody().load(_body())
     stored = events.stored_shipment(row.id, body["shipment_id"])
+    event = None
     if stored is None:
         lines = {line["line_id"]: line for line in row.draft.get("lines", [])}
         unknown = {i: {"line_id": ["Not a line of this order."]}
@@ -167,14 +186,16 @@ def push_shipment(feed: str, order_id: str) -> Response:
         body["lines"] = [{"line_id": line["line_id"], "quantity": line["quantity"],
                           "product_id": lines[line["line_id"]]["product_id"], "sku": lines[line["line_id"]]["sku"]}
                          for line in body["lines"]]
-        stored = events.record_shipment(feed, row, body, current_host().clock.now())
+        stored, event = events.record_shipment(feed, row, body, current_host().clock.now())
     db.session.commit()
+    if event is not None:
+        deliver_now(current_host(), shop_id, feed, events=[event])
     return _json(events.public_shipment(stored))
 
 
 # -- catalogue and statuses -----------------------------------------------------------------------------------
 @_authenticated
-def put_statuses(feed: str) -> Response:
+def put_statuses(feed: str, shop_id: int) -> Response:
     """``PUT /statuses``: replace the declared statuses."""
     items = schemas.load_list(schemas.StatusItem(), _body(), unique="code")
     db.session.execute(feeds.update().where(feeds.c.feed == feed).values(statuses=items))
@@ -183,17 +204,21 @@ def put_statuses(feed: str) -> Response:
 
 
 @_authenticated
-def put_products(feed: str) -> Response:
-    """``PUT /products``: insert or replace up to 1000 products."""
+def put_products(feed: str, shop_id: int) -> Response:
+    """``PUT /products``: insert or replace up to 1000 products; new or changed stock and prices go out at once."""
     items = schemas.load_list(schemas.ProductItem(), _body(), unique="product_id")
-    created, updated = catalogue.upsert_products(feed, items, current_host().clock.now())
+    created, updated, moved = catalogue.upsert_products(feed, items, current_host().clock.now())
     db.session.commit()
+    deliver_now(current_host(), shop_id, feed, product_ids=moved)
     return _json({"created": created, "updated": updated})
 
 
 @_authenticated
-def put_stock(feed: str) -> Response:
-    """``PUT /stock``: stock (and price) of up to 1000 known products; an unknown product fails the batch."""
+def put_stock(feed: str, shop_id: int) -> Response:
+    """``PUT /stock``: stock (and price) of up to 1000 known products; an unknown product fails the batch.
+
+    What changed goes out at once.
+    """
     items = schemas.load_list(schemas.StockItem(), _body(), unique="product_id")
     unknown = catalogue.unknown_products(feed, [item["product_id"] for item in items])
     if unknown:
@@ -201,7 +226,8 @@ def put_stock(feed: str) -> Response:
                                for i in unknown})
     changed = catalogue.set_stock(feed, items, current_host().clock.now())
     db.session.commit()
-    return _json({"received": len(items), "changed": changed})
+    deliver_now(current_host(), shop_id, feed, product_ids=changed)
+    return _json({"received": len(items), "changed": len(changed)})
 
 
 def openapi() -> Response:

@@ -38,10 +38,14 @@ def existing(feed: str, product_ids: Iterable[str]) -> dict[str, Any]:
     return found
 
 
-def upsert_products(feed: str, items: Sequence[Mapping[str, Any]], now: datetime) -> tuple[int, int]:
-    """Insert or replace products (validated items of ``PUT /products``); returns (created, updated)."""
+def upsert_products(feed: str, items: Sequence[Mapping[str, Any]], now: datetime) -> tuple[int, int, list[str]]:
+    """Insert or replace products (validated items of ``PUT /products``).
+
+    Returns (created, updated, the product ids whose stock or price is new or changed).
+    """
     known = existing(feed, (item["product_id"] for item in items))
     created = updated = 0
+    moved: list[str] = []
     for item in items:
         values = {"parent_id": item.get("parent_id"), "sku": item.get("sku"), "ean": item.get("ean"),
                   "name": item["name"], "weight": _text(item.get("weight")), "active": item.get("active", True),
@@ -52,12 +56,14 @@ def upsert_products(feed: str, items: Sequence[Mapping[str, Any]], now: datetime
             db.session.execute(sa.insert(products).values(feed=feed, product_id=item["product_id"],
                                                           seq=next_seq(feed), **values))
             created += 1
+            moved.append(item["product_id"])
             continue
         if (row.quantity, row.price, row.currency) != (values["quantity"], values["price"], values["currency"]):
             values["seq"] = next_seq(feed)
+            moved.append(item["product_id"])
         db.session.execute(sa.update(products).where(products.c.id == row.id).values(**values))
         updated += 1
-    return created, updated
+    return created, updated, moved
 
 
 def unknown_products(feed: str, product_ids: Sequence[str]) -> list[int]:
@@ -66,10 +72,10 @@ def unknown_products(feed: str, product_ids: Sequence[str]) -> list[int]:
     return [i for i, product_id in enumerate(product_ids) if product_id not in known]
 
 
-def set_stock(feed: str, items: Sequence[Mapping[str, Any]], now: datetime) -> int:
-    """Apply validated items of ``PUT /stock`` to known products; returns how many changed."""
+def set_stock(feed: str, items: Sequence[Mapping[str, Any]], now: datetime) -> list[str]:
+    """Apply validated items of ``PUT /stock`` to known products; returns the ids of those that changed."""
     known = existing(feed, (item["product_id"] for item in items))
-    changed = 0
+    changed: list[str] = []
     for item in items:
         row = known[item["product_id"]]
         values: dict[str, Any] = {"quantity": item["quantity"]}
@@ -80,7 +86,7 @@ def set_stock(feed: str, items: Sequence[Mapping[str, Any]], now: datetime) -> i
             continue
         db.session.execute(sa.update(products).where(products.c.id == row.id)
                            .values(**values, updated_at=now, seq=next_seq(feed)))
-        changed += 1
+        changed.append(item["product_id"])
     return changed
 
 

@@ -4,6 +4,12 @@ Each pushed change is a row with the feed's next sequence number;
 ``changes_since`` reads them after a cursor. A shipment is stored once per
 order and ``shipment_id`` (the idempotency key): a repeated push finds the
 stored row and gets the same answer, and no second event exists.
+
+Both ways to the engine build the event from the same stored row with
+:func:`_event`: the push hands it over at once (``ingest_shop_events``, see
+:mod:`.delivery`) and ``changes_since`` reads it again later. The event ids
+(and the engine's idempotency keys derived from the order and the shipment id
+or status) are therefore the same, and the second sighting queues nothing.
 """
 from __future__ import annotations
 
@@ -22,12 +28,12 @@ STATUS = "status"
 SHIPMENT = "shipment"
 
 
-def record_status(feed: str, order: Any, status: str, now: datetime) -> bool:
-    """Record that the shop moved ``order`` to ``status``; ``False`` when it already had it (no event)."""
+def record_status(feed: str, order: Any, status: str, now: datetime) -> ShopEvent | None:
+    """Record that the shop moved ``order`` to ``status``; returns its event, ``None`` when it already had it."""
     if order.status == status:
         if order.requested_status == status:
             db.session.execute(sa.update(orders).where(orders.c.id == order.id).values(requested_status=None))
-        return False
+        return None
     seq = next_seq(feed)
     db.session.execute(sa.insert(events).values(feed=feed, order_id=order.id, seq=seq, kind=STATUS, key=str(seq),
                                                 payload={"status": status, "changed_at": _iso(now)},
@@ -35,7 +41,7 @@ def record_status(feed: str, order: Any, status: str, now: datetime) -> bool:
     requested = None if order.requested_status == status else order.requested_status
     db.session.execute(sa.update(orders).where(orders.c.id == order.id)
                        .values(status=status, requested_status=requested))
-    return True
+    return event_at(feed, seq)
 
 
 def stored_shipment(order_id: int, shipment_id: str) -> dict[str, Any] | None:
@@ -45,8 +51,9 @@ def stored_shipment(order_id: int, shipment_id: str) -> dict[str, Any] | None:
     return dict(payload) if payload is not None else None
 
 
-def record_shipment(feed: str, order: Any, shipment: Mapping[str, Any], now: datetime) -> dict[str, Any]:
-    """Store a validated shipment (lines already resolved to products); returns the stored payload."""
+def record_shipment(feed: str, order: Any, shipment: Mapping[str, Any],
+                    now: datetime) -> tuple[dict[str, Any], ShopEvent]:
+    """Store a validated shipment (lines already resolved to products); returns the stored payload and its event."""
     payload = {
         "shipment_id": shipment["shipment_id"],
         "order_id": str(order.id),
@@ -57,9 +64,15 @@ def record_shipment(feed: str, order: Any, shipment: Mapping[str, Any], now: dat
         "lines": [dict(line) for line in shipment.get("lines", [])],
         "received_at": _iso(now),
     }
-    db.session.execute(sa.insert(events).values(feed=feed, order_id=order.id, seq=next_seq(feed), kind=SHIPMENT,
+    seq = next_seq(feed)
+    db.session.execute(sa.insert(events).values(feed=feed, order_id=order.id, seq=seq, kind=SHIPMENT,
                                                 key=shipment["shipment_id"], payload=payload, created_at=now))
-    return payload
+    return payload, event_at(feed, seq)
+
+
+def event_at(feed: str, seq: int) -> ShopEvent:
+    """The engine event of the feed's row ``seq``, exactly as ``changes_since`` will read it."""
+    return _event(db.session.execute(sa.select(events).where(events.c.feed == feed, events.c.seq == seq)).one())
 
 
 def public_shipment(payload: Mapping[str, Any]) -> dict[str, Any]:

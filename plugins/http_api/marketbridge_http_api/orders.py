@@ -14,7 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from marketbridge.adapters import OrderDraft
-from marketbridge.models import db
+from marketbridge.models import Connection, Order, db
 from marketbridge.order import dump_order
 
 from marketbridge_http_api.feeds import next_seq
@@ -76,6 +76,21 @@ def acknowledge(order_id: int, number: str, shop_order_id: str | None, now: date
     """Record the shop's own number (and id) for the order."""
     db.session.execute(sa.update(orders).where(orders.c.id == order_id).values(
         shop_number=number, shop_order_id=shop_order_id, acknowledged_at=now))
+
+
+def number_core_orders(shop_id: int, order_id: int, number: str) -> int:
+    """Give Marketbridge's own order rows of this published order the shop's number (joins the transaction).
+
+    Those are the ``Order`` rows with ``shop_order_id`` = the published id on a
+    connection of this shop (the merchant's pages and search show the number).
+    Returns how many rows changed.
+    """
+    connections = sa.select(Connection.id).where(Connection.shop_id == shop_id)
+    result = db.session.execute(
+        sa.update(Order).where(Order.shop_order_id == str(order_id), Order.connection_id.in_(connections),
+                               sa.or_(Order.shop_order_number.is_(None), Order.shop_order_number != number))
+        .values(shop_order_number=number).execution_options(synchronize_session=False))
+    return int(result.rowcount or 0)
 
 
 def iso(value: datetime | None) -> str | None:
