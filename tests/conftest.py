@@ -38,7 +38,7 @@ def loop(make_app: Callable[..., Any], wire_connection: Callable[..., Connection
     shop = ExampleShopEmulator(clock=clock)
     marketplace = ExampleMarketplaceEmulator(clock=clock)
     with shop.serve() as shop_server, marketplace.serve() as market_server:
-        app = make_app(plugins=EXAMPLE_PLUGINS, load_entrypoints=False, HTTP_TIMEOUT=2.0)
+        app = make_app(plugins=EXAMPLE_PLUGINS, load_entrypoints=False, HTTP_TIMEOUT=10.0)
 
         def wire(**fields: Any) -> Connection:
             return wire_connection(

@@ -64,7 +64,7 @@ def loop(make_app, wire_connection, clock) -> Iterator[Loop]:
     shop = ExampleShopEmulator(clock=clock)
     marketplace = ExampleMarketplaceEmulator(clock=clock)
     with shop.serve() as shop_server, marketplace.serve() as market_server:
-        app = make_app(plugins=(*EXAMPLE_PLUGINS, PickupPlugin()), load_entrypoints=False, HTTP_TIMEOUT=2.0)
+        app = make_app(plugins=(*EXAMPLE_PLUGINS, PickupPlugin()), load_entrypoints=False, HTTP_TIMEOUT=10.0)
 
         def wire(**fields: Any):
             return wire_connection(

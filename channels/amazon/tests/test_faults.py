@@ -31,7 +31,7 @@ def test_server_errors_are_temporary(channel, emulator, clock, orders, status):
 
 
 def test_timeout_is_temporary(make_channel, emulator, clock, orders):
-    channel = make_channel(timeout=1.0)
+    channel = make_channel(timeout=2.0)
     channel.marketplaces()  # token fetched before the fault
     emulator.faults.add(Fault(kind="timeout", path="/orders/2026-01-01/orders$"))
     with pytest.raises(TemporaryFailure) as caught:

@@ -263,7 +263,7 @@ def ecwid_loop(engine_loop: Callable[..., Any], clock: FakeClock,
             server = stack.enter_context(store.serve())
             stores.append(store)
             api_url = f"{server.url}/api/v3"
-            settings = {"HTTP_TIMEOUT": 2.0, "ECWID_API_URL": api_url, "ECWID_OAUTH_URL": f"{server.url}/api/oauth",
+            settings = {"HTTP_TIMEOUT": 10.0, "ECWID_API_URL": api_url, "ECWID_OAUTH_URL": f"{server.url}/api/oauth",
                         **(app_settings or {})}
             loop = engine_loop("ecwid", shop_settings={"store_id": str(store.store_id), "api_url": api_url},
                                shop_secrets={"access_token": store.token, **(shop_secrets or {})},

@@ -156,7 +156,7 @@ def test_5xx_is_a_temporary_failure(adapter, emulator):
 
 
 def test_timeout_is_a_temporary_failure(make_adapter, emulator):
-    adapter = make_adapter(timeout=1.0)
+    adapter = make_adapter(timeout=2.0)
     emulator.faults.add(Fault(kind="timeout"))
 
     with pytest.raises(TemporaryFailure) as raised:

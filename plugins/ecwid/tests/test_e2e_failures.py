@@ -91,7 +91,7 @@ def test_create_that_happened_but_failed_to_answer_is_found_not_repeated(ecwid_l
 
 
 def test_create_that_timed_out_after_ecwid_committed_is_found(ecwid_loop, any_database_url):
-    ecwid = ecwid_loop(app_settings={"HTTP_TIMEOUT": 1.0})
+    ecwid = ecwid_loop(app_settings={"HTTP_TIMEOUT": 2.0})
     ecwid.store.stall_next_create()
     marketplace_id = ecwid.marketplace.add_order(skus=[("MB-MUG-BLUE", 1)])
 

@@ -50,7 +50,7 @@ def test_create_whose_answer_was_lost_is_found_on_retry(adapter, emulator, make_
 
 @pytest.mark.parametrize("kind", ["timeout", "drop"])
 def test_create_that_never_arrived_is_made_once_on_retry(make_adapter, emulator, make_draft, kind):
-    adapter = make_adapter(timeout=1.0)
+    adapter = make_adapter(timeout=2.0)
     draft = make_draft()
     emulator.faults.add(Fault(kind=kind, method="POST", path=r"/orders$"))
 

@@ -46,7 +46,7 @@ CALLS: dict[str, Callable[[Any, Any, Any], Any]] = {
 @pytest.mark.parametrize("fault_name", FAULTS)
 @pytest.mark.parametrize("method", CALLS)
 def test_bad_answer_becomes_an_engine_exception(make_adapter, emulator, make_draft, method, fault_name):
-    adapter = make_adapter(timeout=1.0)
+    adapter = make_adapter(timeout=2.0)
     prepared: Any = None
     if method == "create_order":
         prepared = make_draft()

@@ -120,7 +120,7 @@ E2E_SHOP_SETTINGS = {"email_domain": "orders.shop-example.com", "phone_placehold
 #: Remote-call timeout of the app under test: far above any answer of the local emulator, even on a loaded machine.
 E2E_HTTP_TIMEOUT = 10.0
 #: For tests that inject a ``timeout`` fault, whose request the emulator holds until the client gives up.
-FAULT_HTTP_TIMEOUT = 1.0
+FAULT_HTTP_TIMEOUT = 2.0
 
 
 @pytest.fixture

@@ -89,7 +89,7 @@ def test_5xx_is_temporary(adapter, emulator, status):
 
 
 def test_timeout_is_temporary(make_adapter, emulator):
-    adapter = make_adapter(timeout=1.0)
+    adapter = make_adapter(timeout=2.0)
     emulator.faults.add(Fault(kind="timeout"))
     with pytest.raises(TemporaryFailure) as err:
         adapter.list_statuses()

@@ -177,7 +177,7 @@ def test_lost_checkout_answer_is_finished_not_placed_again(adapter, emulator, dr
 
 
 def test_timed_out_checkout_is_found_on_retry(make_adapter, emulator, draft_for):
-    adapter = make_adapter(timeout=1.0)
+    adapter = make_adapter(timeout=2.0)
     draft = draft_for(adapter)
     emulator.faults.add(Fault(kind="timeout", method="POST", path=r"/V1/orders$"))
     with pytest.raises(TemporaryFailure) as err:

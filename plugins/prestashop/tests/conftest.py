@@ -36,7 +36,7 @@ def settings(server: EmulatorServer) -> dict[str, Any]:
 
 @pytest.fixture
 def make_adapter(settings: dict[str, Any], clock: FakeClock) -> Callable[..., PrestaShopAdapter]:
-    def build(timeout: float = 2.0, key: str = DEMO_KEY, **changes: Any) -> PrestaShopAdapter:
+    def build(timeout: float = 10.0, key: str = DEMO_KEY, **changes: Any) -> PrestaShopAdapter:
         context = adapter_context(settings={**settings, **changes}, secrets={"webservice_key": key}, clock=clock,
                                   timeout=timeout)
         return PrestaShopAdapter(context)
@@ -66,7 +66,7 @@ def make_draft(adapter: PrestaShopAdapter) -> Callable[..., OrderDraft]:
 #: Remote-call timeout of the app under test: far above any answer of the local emulator, even on a loaded machine.
 E2E_HTTP_TIMEOUT = 10.0
 #: For tests that inject a ``timeout`` fault, whose request the emulator holds until the client gives up.
-FAULT_HTTP_TIMEOUT = 1.0
+FAULT_HTTP_TIMEOUT = 2.0
 
 #: The back-office link secret of the engine-loop shop (what the PrestaShop module would hold).
 LINK_SECRET = "test-link-secret-shared-with-the-module-0123"

@@ -169,7 +169,7 @@ def test_server_errors_broken_bodies_and_lost_connections_are_retried(shop, adap
 def test_a_timeout_is_retried(shop, make_adapter):
     shop.faults.add(Fault(kind="timeout"))
     with pytest.raises(TemporaryFailure) as failed:
-        make_adapter(timeout=1.0).list_statuses()
+        make_adapter(timeout=2.0).list_statuses()
     assert failed.value.code == "timeout"
 
 

@@ -50,7 +50,7 @@ def test_a_create_that_may_or_may_not_have_happened_is_resolved_by_the_cart(shop
 
 
 def test_a_timed_out_create_is_retried_without_a_second_order(shop, make_adapter, make_draft):
-    adapter = make_adapter(timeout=1.0)
+    adapter = make_adapter(timeout=2.0)
     draft = make_draft()
     shop.faults.add(Fault(kind="timeout", method="POST", path=r"^/api/orders$"))
     with pytest.raises(TemporaryFailure) as failed:

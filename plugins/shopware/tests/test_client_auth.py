@@ -100,7 +100,7 @@ def make_shop_like(shop: ShopwareShop, clock: FakeClock) -> ShopwareShop:
 
 def test_server_errors_timeouts_and_dropped_connections_are_temporary(
         server: EmulatorServer, integration: Integration, clock: FakeClock, emulator: ShopwareEmulator) -> None:
-    shop = make_shop(server, integration, clock, timeout=1.0)
+    shop = make_shop(server, integration, clock, timeout=2.0)
     for fault, code in ((Fault(status=500, path="/api/search/"), None), (Fault(kind="timeout", path="/api/search/"), "timeout"),
                         (Fault(kind="drop", path="/api/search/"), None)):
         emulator.faults.add(fault)
@@ -146,6 +146,6 @@ def test_check_connection_reports_rejected_credentials_as_a_problem(
 
 def test_check_connection_raises_when_the_shop_cannot_be_reached(clock: FakeClock) -> None:
     shop = ShopwareShop(adapter_context(settings={"shop_url": "http://127.0.0.1:9", "client_id": "SWIA"},
-                                        secrets={"client_secret": "s"}, clock=clock, timeout=1.0))
+                                        secrets={"client_secret": "s"}, clock=clock, timeout=2.0))
     with pytest.raises(TemporaryFailure, match="could not be reached"):
         shop.check_connection()

@@ -89,7 +89,7 @@ def test_crash_while_reporting_a_shipment_sends_it_once(any_database_url: str, s
 ])
 def test_create_that_failed_on_the_way_is_retried_and_never_duplicated(any_database_url: str, sw_loop, fault,
                                                                         saved: bool) -> None:
-    run: ShopwareRun = sw_loop(settings={"HTTP_TIMEOUT": 1.0})
+    run: ShopwareRun = sw_loop(settings={"HTTP_TIMEOUT": 2.0})
     oid = run.marketplace.add_order(skus=[("MB-KETTLE", 1)])
     fault(run.shop)
     report = run.loop.cycle()

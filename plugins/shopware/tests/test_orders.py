@@ -125,7 +125,7 @@ def create_exactly_once(shop: ShopwareShop, draft, attempts: int = 3):  # noqa: 
 def test_a_create_that_failed_in_transit_is_found_on_retry_never_duplicated(
         server: EmulatorServer, integration: Integration, clock: FakeClock, emulator: ShopwareEmulator,
         fault: Fault) -> None:
-    shop = make_shop(server, integration, clock, timeout=1.0)
+    shop = make_shop(server, integration, clock, timeout=2.0)
     draft = draft_for(shop)
     emulator.faults.add(fault)
     with pytest.raises(TemporaryFailure):
