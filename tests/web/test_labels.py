@@ -44,6 +44,7 @@ def test_rates_show_the_refused_service_and_buying_one_tells_the_marketplace(web
     download = done.click(href=f"/orders/{order.id}/label/document")
     assert download.content_type == "application/pdf" and download.body.startswith(b"%PDF")
     assert f"label-{order.marketplace_order_id}.pdf" in download.headers["Content-Disposition"]
+    assert "Show the label" in web.get(f"/orders/{order.id}").text
     again = web.get(f"/orders/{order.id}/label")
     assert "parcel-form" not in again.text and label.tracking_number in again.text, "one label per order"
     db.session.expire_all()
@@ -59,6 +60,15 @@ def test_a_purchase_without_csrf_or_for_a_marketplace_fulfilled_connection_is_re
     db.session.commit()
     web.get(f"/orders/{order.id}/label", status=404)
     assert "Buy a shipping label" not in web.get(f"/orders/{order.id}").text
+
+
+def test_the_order_page_says_why_no_label_can_be_bought(web, loop):
+    order = imported(loop)
+    loop.shop.ship(order.shop_order_id, "00340434161234567890", carrier="DHL")
+    work.shop_cycle(loop.host, loop.connection.shop_id)
+    page = web.get(f"/orders/{order.id}", headers={"Accept-Language": "de"})
+    refusal = page.html.find(id="shipping-label-refusal").text
+    assert "bereits versandt" in refusal and page.html.find(id="shipping-label-link") is None
 
 
 def test_label_pages_need_a_login(site, loop):

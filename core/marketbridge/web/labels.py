@@ -66,10 +66,15 @@ def _order(order_id: int) -> Order:
     return order
 
 
+def refusal_text(order: Order) -> str | None:
+    """Why no label can be bought for ``order`` now, in the merchant's language; ``None`` when one can."""
+    reason = labels.refusal(current_host(), order)
+    return _explain(reason) if reason else None
+
+
 def _page(order: Order, form: ParcelForm, *, quote: Any = None, error: str | None = None, status: int = 200) -> Any:
     label = db.session.execute(sa.select(ShippingLabel).filter_by(order_id=order.id)).scalar_one_or_none()
-    reason = None if label else labels.refusal(current_host(), order)
-    refusal = _explain(reason) if reason else None
+    refusal = None if label else refusal_text(order)
     return render_template("mb/orders/label.html", order=order, form=form, quote=quote, error=error, label=label,
                            refusal=refusal, buy=BuyForm()), status
 

@@ -18,6 +18,7 @@ from marketbridge.host import current_host
 from marketbridge.models import Connection, Order, OrderEvent, OrderState, ShippingLabel, SyncProblem, db
 from marketbridge.web.auth import require_login
 from marketbridge.web.connections import run_soon
+from marketbridge.web import labels as label_pages
 from marketbridge.web.forms import OrderFilterForm, PostForm
 from marketbridge.web.pickup import actions as marketplace_actions
 from marketbridge.web.scope import current_scope
@@ -112,6 +113,7 @@ def _detail(order: Order, *, action_errors: dict[str, str] | None = None, action
     problems = db.session.execute(sa.select(SyncProblem).where(
         SyncProblem.order_id == order.id, SyncProblem.resolved_at.is_(None))).scalars().all()
     payload = order.payload or {}
+    label = db.session.execute(sa.select(ShippingLabel).filter_by(order_id=order.id)).scalar_one_or_none()
     personal = None if order.personal_data_purged_at is not None else {
         "buyer": payload.get("buyer") or {}, "shipping_address": payload.get("shipping_address") or {},
         "billing_address": payload.get("billing_address") or {}}
@@ -119,9 +121,8 @@ def _detail(order: Order, *, action_errors: dict[str, str] | None = None, action
                            payload=payload, state_label=state_label, action=PostForm(), holdable=HOLDABLE,
                            marketplace=marketplace_actions.order_panel(order), action_errors=action_errors or {},
                            action_values=action_values or {}, marketplace_state=marketplace_actions.message_state,
-                           labels_offered=labels.offered(current_host(), order),
-                           label=db.session.execute(sa.select(ShippingLabel).filter_by(order_id=order.id))
-                           .scalar_one_or_none()), status
+                           labels_offered=labels.offered(current_host(), order), label=label,
+                           label_refusal=None if label else label_pages.refusal_text(order)), status
 
 
 def _back(order: Order) -> Any:
