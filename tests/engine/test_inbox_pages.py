@@ -114,3 +114,11 @@ def test_an_invalid_copy_after_a_valid_one_on_the_same_page_holds_the_order_once
     assert stats == (2, 1)
     [row] = rows(loop).values()
     assert row.state == OrderState.HELD and row.raw["currency"] == "euro"
+
+
+def test_an_order_the_channel_also_rejects_on_the_same_page_is_held_once(loop):
+    """A reject comes after the page's orders: the order is kept held with the raw data, never stored twice."""
+    stats = store(loop, order("R-2"), rejected=(RejectedOrder("R-2", {"id": "R-2", "odd": True}, "unreadable"),))
+    assert stats == (2, 1)
+    [row] = rows(loop).values()
+    assert row.state == OrderState.HELD and row.raw == {"raw": {"id": "R-2", "odd": True}}

@@ -8,7 +8,6 @@ the reasons, never dropped.
 """
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -35,6 +34,8 @@ MAX_PAGES_PER_RUN = 20
 DEFAULT_POLL_SECONDS = 60
 #: States in which a fresh copy from the marketplace sends the order through the pipeline again.
 _REOPEN = (OrderState.NEW, OrderState.WAITING, OrderState.HELD, OrderState.SKIPPED)
+#: The first event in the history of an order received valid.
+FETCHED = "Received from the marketplace ({status})."
 
 
 @dataclass
@@ -163,33 +164,41 @@ def store_page(connection: Connection, page: OrderPage, now: datetime,
                new_skus: set[str] | None = None) -> tuple[int, int]:
     """Upsert a page's orders and rejects into the inbox (no commit). Returns (received, new).
 
-    Orders seen for the first time are written in bulk (:class:`_NewOrders`);
-    known orders, invalid ones and ids repeated within the page go one by one
-    through the session. SKUs of orders seen for the first time are added to
-    ``new_skus`` when given.
+    An order id that comes more than once keeps its last copy (rejects count
+    as coming after the orders). Orders seen for the first time are written
+    in bulk (:class:`_NewOrders`); known and invalid ones go through the
+    session. SKUs of orders seen for the first time are added to ``new_skus``
+    when given.
     """
     ids = [_order_id(d) for d in page.orders]
-    ids += [r.marketplace_order_id for r in page.rejected if r.marketplace_order_id]
-    wanted = [i for i in dict.fromkeys(ids) if i]
+    rejected_ids = {r.marketplace_order_id for r in page.rejected if r.marketplace_order_id}
+    last = {marketplace_order_id: i for i, marketplace_order_id in enumerate(ids) if marketplace_order_id}
+    wanted = list({*last, *rejected_ids})
     existing = {
         o.marketplace_order_id: o for o in db.session.execute(
             sa.select(Order).where(Order.connection_id == connection.id, Order.marketplace_order_id.in_(wanted))
         ).scalars()
     } if wanted else {}
-    repeated = {i for i, n in Counter(ids).items() if n > 1}
     fresh = _NewOrders(connection, now)
     new = 0
-    for data, marketplace_order_id in zip(page.orders, ids):
-        checked = _validated(connection, data) if marketplace_order_id else None
-        if isinstance(checked, CanonicalOrder) and marketplace_order_id not in existing \
-                and marketplace_order_id not in repeated:
+    for i, (data, marketplace_order_id) in enumerate(zip(page.orders, ids)):
+        if not marketplace_order_id:
+            _store_rejected(connection, RejectedOrder(None, dict(data), "The order has no marketplace order id."),
+                            existing, now)
+            continue
+        if last[marketplace_order_id] != i or marketplace_order_id in rejected_ids:
+            continue  # a later copy of the same order on this page is the one stored
+        checked = _validated(connection, data)
+        order = existing.get(marketplace_order_id)
+        if not isinstance(checked, CanonicalOrder):
+            new += _store_invalid(connection, marketplace_order_id, data, checked, existing, now)
+        elif order is None:
             fresh.add(marketplace_order_id, checked)
-            added = 1
+            new += 1
+            if new_skus is not None:
+                new_skus.update(line.sku for line in checked.lines if line.sku)
         else:
-            added = _upsert(connection, data, marketplace_order_id, checked, existing, now)
-        new += added
-        if added and new_skus is not None:
-            new_skus.update(line.get("sku") for line in data.get("lines", []) if line.get("sku"))
+            _update(connection, order, checked, now)
     fresh.insert()
     for rejected in page.rejected:
         new += _store_rejected(connection, rejected, existing, now)
@@ -248,34 +257,16 @@ class _NewOrders:
             for order_id, canonical in zip(order_ids, self.canonical) for line in canonical.lines])
         rows.execute(sa.insert(self._EVENTS), [
             {"order_id": order_id, "at": self.now, "kind": "fetched",
-             "message": "Received from the marketplace ({status}).",
+             "message": FETCHED,
              "data": {"status": canonical.marketplace_status}}
             for order_id, canonical in zip(order_ids, self.canonical)])
 
 
-def _upsert(connection: Connection, data: Mapping[str, Any], marketplace_order_id: str,
-            checked: CanonicalOrder | str | None, existing: dict[str, Order], now: datetime) -> int:
-    """Store one order through the session; ``checked`` is what :func:`_validated` said of it."""
-    if not marketplace_order_id:
-        return _store_rejected(connection, RejectedOrder(None, dict(data), "The order has no marketplace order id."),
-                               existing, now)
-    if not isinstance(checked, CanonicalOrder):
-        return _store_invalid(connection, marketplace_order_id, data, str(checked), existing, now)
-    canonical = checked
-    order = existing.get(marketplace_order_id)
+def _update(connection: Connection, order: Order, canonical: CanonicalOrder, now: datetime) -> None:
+    """A known order sent again: store the newer copy, reopen it if it was not imported, note a status change."""
     payload = order_to_stored(canonical)
-    if order is None:
-        order = Order(connection_id=connection.id, marketplace=canonical.marketplace,
-                      marketplace_order_id=marketplace_order_id, order_key=canonical.key,
-                      state=OrderState.NEW, received_at=now, changed_at=now, holds=[], tags=[])
-        _apply(order, canonical, payload, now)
-        db.session.add(order)
-        existing[marketplace_order_id] = order
-        history.record(order, now, "fetched", "Received from the marketplace ({status}).",
-                       status=canonical.marketplace_status)
-        return 1
     if order.payload == payload:
-        return 0
+        return
     previous_status = order.status
     _apply(order, canonical, payload, now)
     if order.state in _REOPEN and not order.held_by_merchant:
@@ -288,8 +279,7 @@ def _upsert(connection: Connection, data: Mapping[str, Any], marketplace_order_i
             problems.report(now, code="cancelled_after_import", connection_id=connection.id, order_id=order.id,
                             message="The buyer's order {order} was cancelled on the marketplace after it was "
                                     "imported. Cancel it in the shop as well.",
-                            params={"order": marketplace_order_id})
-    return 0
+                            params={"order": order.marketplace_order_id})
 
 
 def _columns(canonical: CanonicalOrder, payload: dict[str, Any], now: datetime) -> dict[str, Any]:
