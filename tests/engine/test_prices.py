@@ -16,7 +16,7 @@ from marketbridge.engine import outbox, stock
 from marketbridge.engine.stock import queue_stock
 from marketbridge.models import Listing, OutboxMessage, SyncProblem, db
 from marketbridge.order.model import Money
-from marketbridge.pricing import CurrencyMismatch, SellingPolicy
+from marketbridge.pricing import CurrencyMismatch, NotPositive, SellingPolicy
 
 EUR = "EUR"
 SELLING = {"price_sync": True, "price_percent": "10", "price_fixed": "1.50", "price_ending": "99",
@@ -50,7 +50,6 @@ def sent(loop: Any) -> list[dict[str, Any]]:
     ({"price_ending": "00"}, "23.01", "24.00"),
     ({"price_percent": "-5"}, "10.00", "9.50"),
     ({"price_percent": "-50", "price_minimum": "10"}, "12.00", "10.00"),
-    ({"price_fixed": "-30"}, "12.00", "0.00"),
     ({"price_percent": "not a number", "price_ending": "42"}, "12.34", "12.34"),  # unreadable: no adjustment
 ])
 def test_selling_policy_adjusts_then_rounds_up_then_floors(settings, shop_price, offered):
@@ -58,10 +57,21 @@ def test_selling_policy_adjusts_then_rounds_up_then_floors(settings, shop_price,
     assert policy.offer(Money(Decimal(shop_price), EUR)) == Money(Decimal(offered), EUR)
 
 
+@pytest.mark.parametrize(("settings", "shop_price"), [
+    ({}, "0.00"),  # a mistyped shop price
+    ({"price_fixed": "-30"}, "12.00"),  # an adjustment that eats the whole price
+    ({"price_percent": "-90", "price_fixed": "-1.20"}, "12.00"),
+])
+def test_an_offer_of_zero_or_less_is_refused_never_sent(settings, shop_price):
+    with pytest.raises(NotPositive) as refused:
+        SellingPolicy.from_settings({"price_sync": True, **settings}).offer(Money(Decimal(shop_price), EUR))
+    assert refused.value.code == "price_not_positive" and refused.value.params["shop_price"] == f"{shop_price} EUR"
+
+
 def test_a_price_in_another_currency_is_refused_not_converted():
     with pytest.raises(CurrencyMismatch) as refused:
         SellingPolicy.from_settings(SELLING).offer(Money(Decimal("10"), "CHF"))
-    assert (refused.value.shop_currency, refused.value.currency) == ("CHF", EUR)
+    assert refused.value.params == {"shop_currency": "CHF", "currency": EUR}
 
 
 def test_prices_are_not_sent_unless_the_merchant_switches_price_sync_on(loop):
@@ -126,13 +136,33 @@ def test_a_shop_price_in_another_currency_is_a_problem_and_the_stock_still_goes(
     assert problem.resolved_at is not None and row.last_sent_price is not None
 
 
+def test_a_shop_price_of_zero_is_a_problem_and_only_the_stock_goes(loop):
+    """Bad input from the shop (a price of 0) never becomes a free offer; fixed, the price goes out."""
+    loop.connection.settings = dict(SELLING)
+    db.session.commit()
+    row = listing(loop, "MB-CANDLE")
+    loop.shop.set_price("MB-CANDLE", "0.00")
+    sync(loop)
+    assert sent(loop) == [{"sku": "MB-CANDLE", "quantity": loop.shop.product_by_sku("MB-CANDLE")["stock"]}]
+    problem = db.session.execute(sa.select(SyncProblem).filter_by(code="price_not_positive")).scalar_one()
+    assert problem.subject == "MB-CANDLE"
+    assert problem.params == {"sku": "MB-CANDLE", "shop_price": "0.00 EUR", "offer": "0.00 EUR"}
+    loop.shop.set_price("MB-CANDLE", "10.00")
+    sync(loop)
+    assert sent(loop)[-1]["price"] == {"amount": "12.99", "currency": EUR}  # 10 × 1.1 + 1.50 = 12.50 → .99
+    db.session.refresh(problem)
+    db.session.refresh(row)
+    assert problem.resolved_at is not None and row.last_sent_price == Decimal("12.99")
+
+
 def test_a_refused_price_is_a_problem_and_is_not_remembered_as_sent(loop):
-    loop.connection.settings = {**SELLING, "price_percent": "-100", "price_fixed": "-5"}  # 0.00: accepted
+    loop.connection.settings = dict(SELLING)
     db.session.commit()
     row = listing(loop, "MB-MUG-RED")
+    loop.shop.set_price("MB-MUG-RED", "9.00")
     sync(loop)
     db.session.refresh(row)
-    assert row.last_sent_price == Decimal("0.00")
+    assert row.last_sent_price == Decimal("11.99")  # 9 × 1.1 + 1.50 = 11.40 → .99
     message = OutboxMessage(connection_id=loop.connection_id, kind="stock", coalesce_key="x", idempotency_key="bad",
                             payload={"sku": "MB-MUG-RED", "quantity": 3, "store_code": "",
                                      "price": {"amount": "5.00", "currency": "USD"}},
@@ -142,7 +172,7 @@ def test_a_refused_price_is_a_problem_and_is_not_remembered_as_sent(loop):
     db.session.commit()
     outbox.deliver(loop.host, loop.connection_id)
     db.session.refresh(row)
-    assert row.last_sent_price == Decimal("0.00"), "only an accepted price counts as sent"
+    assert row.last_sent_price == Decimal("11.99"), "only an accepted price counts as sent"
     assert db.session.execute(sa.select(SyncProblem.subject).filter_by(code="stock_rejected")).scalar_one() \
         == "MB-MUG-RED"
 

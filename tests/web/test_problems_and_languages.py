@@ -18,12 +18,15 @@ from tests.web.conftest import EMAIL, csrf_token
 ENGINE = Path(marketbridge.__file__).parent
 CODE_PATTERNS = (re.compile(r'code="([a-z_]+)"'), re.compile(r'Hold\(\s*"([a-z_]+)"'),
                  re.compile(r'"code": "([a-z_]+)"'), re.compile(r'\(\s*"([a-z_]+)",\s*"[A-Z]'))
+#: Why a shop price is not offered: each ``PriceNotOffered`` subclass's ``code`` becomes a stored problem.
+PRICE_CODE = re.compile(r'^\s+code = "([a-z_]+)"', re.M)
 #: Codes that name exceptions' kinds (http.py transport errors), never a stored problem on their own.
 NOT_PROBLEMS = {"timeout", "unreachable", "request_failed", "malformed_response"}
 
 
 def emitted_codes() -> set[str]:
     found: set[str] = set()
+    found.update(PRICE_CODE.findall((ENGINE / "pricing.py").read_text()))
     for folder in ("engine", "policies", "jobs"):
         for path in (ENGINE / folder).rglob("*.py"):
             text = path.read_text()
@@ -34,7 +37,7 @@ def emitted_codes() -> set[str]:
 
 def test_every_code_the_engine_emits_has_a_text():
     codes = emitted_codes()
-    assert {"product_not_found", "missing_weight", "authentication_failed", "no_carrier"} <= codes
+    assert {"product_not_found", "missing_weight", "authentication_failed", "no_carrier", "price_not_positive"} <= codes
     assert not codes - known_codes(), f"add texts (EN/FR/DE) to web/problem_text.py for {codes - known_codes()}"
 
 

@@ -39,7 +39,7 @@ from marketbridge.models import (
     db,
 )
 from marketbridge.plugins import PolicyError, call_policy
-from marketbridge.pricing import CurrencyMismatch, SellingPolicy
+from marketbridge.pricing import PriceNotOffered, SellingPolicy
 
 #: Stock moves faster than statuses: an oversold unit costs more than a late status. One small
 #: request per shop every 10 seconds.
@@ -47,9 +47,15 @@ DEFAULT_POLL_SECONDS = 10
 #: New listings read per stock poll; the rest follow at the next polls.
 UNSENT_PER_RUN = 500
 FULL_READ_EVERY = timedelta(days=1)
-PRICE_CURRENCY_MESSAGE = ("The price of {sku} was not sent: the shop's price is in {shop_currency}, the marketplace "
-                          "sells in {currency}. Enter the product's price in {currency} in the shop or switch price "
-                          "sync off.")
+#: Why a shop price was not offered, by :class:`~marketbridge.pricing.PriceNotOffered` code (M2).
+PRICE_PROBLEMS = {
+    "price_currency": "The price of {sku} was not sent: the shop's price is in {shop_currency}, the marketplace "
+                      "sells in {currency}. Enter the product's price in {currency} in the shop or switch price "
+                      "sync off.",
+    "price_not_positive": "The price of {sku} was not sent: the shop's price {shop_price} gives {offer} after the "
+                          "connection's price rules, and an offer needs a price above zero. Check the product's "
+                          "price in the shop and the price adjustment.",
+}
 
 
 def poll_stock(host: Host, shop_id: int, *, owner: str | None = None, force: bool = False) -> int:
@@ -122,7 +128,7 @@ def apply_levels(host: Host, shop: Shop, levels: Iterable[StockLevel]) -> int:
     infos: dict[int, object] = {}
     queued = 0
     now = host.clock.now()
-    pending = _pending_by_key({listing.connection_id for listing, _ in rows})
+    pending = _unconfirmed(listing for listing, _ in rows)
     policies: dict[int, SellingPolicy | None] = {}
     priced: dict[int, set[str]] = {}  #: connection → SKUs whose price could be offered
     for listing, connection in rows:
@@ -146,7 +152,7 @@ def apply_levels(host: Host, shop: Shop, levels: Iterable[StockLevel]) -> int:
         if quantity is not None and queue_stock(now, listing, int(quantity), pending, price=price):
             queued += 1
     for connection_id, skus in priced.items():
-        problems.resolve(now, connection_id=connection_id, subjects=skus, codes=("price_currency",))
+        problems.resolve(now, connection_id=connection_id, subjects=skus, codes=tuple(PRICE_PROBLEMS))
     return queued
 
 
@@ -165,32 +171,39 @@ def _offer_price(now: datetime, listing: Listing, connection: Connection, policy
     if policy is None or listing.store_code or level.price is None:
         return None
     try:
-        price = policy.offer(level.price)
-    except CurrencyMismatch as exc:
-        problems.report(now, code="price_currency", connection_id=connection.id, subject=listing.sku,
-                        message=PRICE_CURRENCY_MESSAGE,
-                        params={"sku": listing.sku, "shop_currency": exc.shop_currency, "currency": exc.currency})
+        return policy.offer(level.price)
+    except PriceNotOffered as exc:
+        problems.report(now, code=exc.code, connection_id=connection.id, subject=listing.sku,
+                        message=PRICE_PROBLEMS[exc.code], params={"sku": listing.sku, **exc.params})
         return None
-    return price
 
 
-def _pending_by_key(connection_ids: set[int]) -> dict[tuple[int, str], OutboxMessage]:
-    """Stock messages of these connections not confirmed yet, by (connection, coalesce key): one query per batch.
+def _coalesce_key(listing: Listing) -> str:
+    """One listing's stock messages share this key: a newer figure replaces a waiting one."""
+    return f"stock:{listing.sku}:{listing.store_code}"
+
+
+def _unconfirmed(listings: Iterable[Listing]) -> dict[tuple[int, str], OutboxMessage]:
+    """The latest stock message not confirmed yet of each of these listings: one query per batch.
 
     A waiting message (``pending``) is the one a newer figure replaces; one
     on its way (``sending``, or ``submitted`` in a feed still processing) is
     what the marketplace is about to have, so the same figure is not queued
-    again behind it.
+    again behind it. Only the batch's own listings are read, however many
+    messages other listings have in flight.
     """
-    if not connection_ids:
+    keys = {(listing.connection_id, _coalesce_key(listing)) for listing in listings}
+    if not keys:
         return {}
     rows = db.session.execute(sa.select(OutboxMessage).where(
-        OutboxMessage.connection_id.in_(list(connection_ids)), OutboxMessage.kind == "stock",
-        OutboxMessage.state.in_(_UNCONFIRMED)).order_by(OutboxMessage.id)).scalars()
+        OutboxMessage.connection_id.in_({cid for cid, _ in keys}), OutboxMessage.kind == "stock",
+        OutboxMessage.coalesce_key.in_({key for _, key in keys}), OutboxMessage.state.in_(_UNCONFIRMED))
+        .order_by(OutboxMessage.id)).scalars()
     found: dict[tuple[int, str], OutboxMessage] = {}
     for message in rows:
         key = (message.connection_id, message.coalesce_key or "")
-        if message.state == OutboxState.PENDING or key not in found or found[key].state != OutboxState.PENDING:
+        if key in keys and (message.state == OutboxState.PENDING or key not in found
+                            or found[key].state != OutboxState.PENDING):
             found[key] = message
     return found
 
@@ -285,14 +298,13 @@ def queue_stock(now: datetime, listing: Listing, quantity: int,
     """Queue ``quantity`` (and ``price``, P2) for ``listing`` unless the marketplace has or is getting them.
 
     Returns whether a message changed. ``known`` is the batch's unconfirmed
-    messages (from :func:`_pending_by_key`); without it this listing's are
+    messages (from :func:`_unconfirmed`); without it this listing's are
     looked up. A ``price`` of ``None`` leaves the price as it is (also one
     already waiting to be sent).
     """
-    coalesce = f"stock:{listing.sku}:{listing.store_code}"
+    coalesce = _coalesce_key(listing)
     if known is None:
-        known = {key: message for key, message in _pending_by_key({listing.connection_id}).items()
-                 if key[1] == coalesce}
+        known = _unconfirmed([listing])
     latest = known.get((listing.connection_id, coalesce))
     pending = latest if latest is not None and latest.state == OutboxState.PENDING else None
     # what the marketplace has once the message on its way is through

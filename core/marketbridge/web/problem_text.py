@@ -63,6 +63,10 @@ TEXTS: dict[str, LazyString] = {
     "price_currency": _l(
         "The price of {sku} was not sent: the shop's price is in {shop_currency}, the marketplace sells in "
         "{currency}. Enter the product's price in {currency} in the shop or switch price sync off."),
+    "price_not_positive": _l(
+        "The price of {sku} was not sent: the shop's price {shop_price} gives {offer} after the connection's price "
+        "rules, and an offer needs a price above zero. Check the product's price in the shop and the price "
+        "adjustment."),
     "stock_rejected": _l(
         "The marketplace refused the stock update for {sku}: {error}. Check the listing on the marketplace."),
     "grant_expired": _l(

@@ -24,11 +24,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Mapping
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from marketbridge.adapters import Money
+from marketbridge.pricing import parse_amount
 
 from marketbridge_magento.products import StoreFacts, custom_attribute
 
@@ -60,10 +61,10 @@ class PriceReader:
         """
         if not self.prices_include_tax or not self.currency:
             return None
-        price = _decimal(product.get("price"))
+        price = parse_amount(product.get("price"))
         if price is None or price < 0:
             return None
-        special = _decimal(custom_attribute(product, "special_price"))
+        special = parse_amount(custom_attribute(product, "special_price"))
         if special is not None and special >= 0 and self.special_active(product):
             price = min(price, special)
         return Money(price.quantize(CENT, rounding=ROUND_HALF_UP), self.currency)
@@ -73,16 +74,6 @@ class PriceReader:
         start = _day(custom_attribute(product, "special_from_date"))
         end = _day(custom_attribute(product, "special_to_date"))
         return (start is None or start <= self.today) and (end is None or self.today <= end)
-
-
-def _decimal(value: Any) -> Decimal | None:
-    if value is None or value == "":
-        return None
-    try:
-        number = Decimal(str(value))
-    except InvalidOperation:
-        return None
-    return number if number.is_finite() else None
 
 
 def _day(value: str | None) -> date | None:
