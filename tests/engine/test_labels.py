@@ -38,7 +38,7 @@ def rates_of(loop, order: Order) -> dict:
 
 def buy(loop, order: Order, quote, service: str):
     rate = next(r for r in quote.rates if r.service == service)
-    return labels.buy(loop.host, order, labels.Purchase(quote.token, rate.rate_id, rate.carrier, rate.service))
+    return labels.buy(loop.host, order, quote.token, rate.rate_id)
 
 
 def test_a_service_too_slow_for_the_prime_promise_is_refused_with_its_reason(loop):
@@ -96,10 +96,14 @@ def test_a_crash_around_the_purchase_never_buys_a_second_label(loop, point):
     assert label.tracking_number == loop.marketplace.shipments[0]["tracking"]
 
 
-def test_a_timeout_keeps_the_attempt_open_and_the_retry_resumes_it(loop):
+@pytest.mark.parametrize("fault", [
+    Fault(kind="after", status=503, method="POST", path=r"^/labels$"),  # sold, then the gateway failed
+    Fault(kind="malformed", method="POST", path=r"^/labels$"),  # sold, answer garbled
+], ids=["sold-then-503", "sold-then-garbled"])
+def test_a_lost_answer_keeps_the_attempt_open_and_the_retry_resumes_it(loop, fault):
     order = imported(loop)
     quote, _ = rates_of(loop, order)
-    loop.marketplace.faults.add(Fault(kind="after", status=503, method="POST", path=r"^/labels$"))
+    loop.marketplace.faults.add(fault)
     with pytest.raises(TemporaryFailure):
         buy(loop, order, quote, "Express")  # sold, but the answer was lost
     attempt = db.session.execute(sa.select(OutboxMessage).filter_by(kind="label")).scalar_one()
@@ -107,6 +111,16 @@ def test_a_timeout_keeps_the_attempt_open_and_the_retry_resumes_it(loop):
     label = buy(loop, order, quote, "Express")
     assert len(loop.marketplace.labels) == 1 and len(loop.marketplace.shipments) == 1
     assert label.tracking_number == loop.marketplace.shipments[0]["tracking"]
+
+
+def test_a_garbled_rates_answer_is_a_temporary_failure_and_stores_nothing(loop):
+    order = imported(loop)
+    loop.marketplace.faults.add(Fault(kind="malformed", method="POST", path=r"^/labels/rates$"))
+    with pytest.raises(TemporaryFailure):
+        rates_of(loop, order)
+    assert db.session.execute(sa.select(OutboxMessage).filter_by(kind="label")).first() is None
+    quote, rates = rates_of(loop, order)  # asked again, it works
+    assert rates["Express"].eligible
 
 
 def test_expired_rates_are_refused_and_fresh_ones_can_be_bought(loop):

@@ -71,7 +71,30 @@ def test_the_order_page_says_why_no_label_can_be_bought(web, loop):
     assert "bereits versandt" in refusal and page.html.find(id="shipping-label-link") is None
 
 
+def test_a_label_of_an_unexpected_type_is_downloaded_as_bytes_never_rendered(web, loop):
+    """The media type comes from the marketplace: an HTML "label" must not run in the merchant's session."""
+    order = imported(loop)
+    db.session.add(ShippingLabel(order_id=order.id, label_id="L-1", tracking_number="T1", carrier="DHL",
+                                 service="Paket", media_type="text/html", document=b"<script>alert(1)</script>",
+                                 bought_at=loop.clock.now()))
+    db.session.commit()
+    download = web.get(f"/orders/{order.id}/label/document")
+    assert download.content_type == "application/octet-stream"
+    assert download.headers["X-Content-Type-Options"] == "nosniff"
+    assert download.headers["Content-Disposition"].startswith("attachment;")
+
+
 def test_label_pages_need_a_login(site, loop):
     order = imported(loop)
     page = site.get(f"/orders/{order.id}/label", status=302)
     assert "/login" in page.headers["Location"]
+
+
+def test_every_refusal_of_the_engine_has_its_translation():
+    from marketbridge.engine import labels
+    from marketbridge.web.labels import REFUSALS
+
+    sentences = {value for name, value in vars(labels).items() if name.isupper() and isinstance(value, str)
+                 and name != "KIND"}
+    assert sentences == set(REFUSALS) and all(str(REFUSALS[s]) == s for s in sentences), \
+        "each English refusal is translated, word for word"

@@ -309,7 +309,7 @@ def test_a_buy_shipping_label_confirms_the_prime_order_at_once_and_the_shop_ship
     refused = [rate for rate in quote.rates if not rate.eligible]
     assert refused and all("promised" in (rate.reason or "") for rate in refused)
     rate = next(rate for rate in quote.rates if rate.eligible)
-    label = labels.buy(loop.host, order, labels.Purchase(quote.token, rate.rate_id, rate.carrier, rate.service))
+    label = labels.buy(loop.host, order, quote.token, rate.rate_id)
     assert label.document.startswith(b"%PDF")
     assert placed.status_at(loop.clock.now()) == "SHIPPED", "Amazon knows the shipment from the purchase"
     loop.shop.ship(shop_order, label.tracking_number, carrier="DHL")

@@ -12,7 +12,6 @@ again.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Mapping
 
 import sqlalchemy as sa
@@ -32,37 +31,36 @@ class LabelRefused(Exception):
     """Marketbridge will not ask for or buy a label for this order; ``str()`` says why in plain words."""
 
 
-@dataclass(frozen=True)
-class Purchase:
-    """What the merchant chose from a quote: the quote's token, the rate, and what it said (for the history)."""
-
-    token: str
-    rate_id: str
-    carrier: str
-    service: str
-
-
 def offered(host: Host, order: Order) -> bool:
     """Whether the order page offers labels: the channel sells them and the order is merchant-fulfilled."""
     channel = host.registry.channels.get(order.connection.account.kind)
     return bool(channel and channel.buys_labels) and order.connection.fulfilment_channel == "merchant"
 
 
+#: Why no label can be bought, in English (the pages translate each, see ``marketbridge.web.labels``).
+NOT_OFFERED = "This marketplace does not sell shipping labels for this connection."
+ALREADY_BOUGHT = "A label was already bought for this order; one parcel per order on this route."
+PICKUP = "Click & Collect orders are collected in the store; they need no shipping label."
+TEST_ORDER = "Test orders are never sent to the marketplace, so no label can be bought for them."
+NOT_OPEN = "Labels are bought for open orders that are in the shop."
+PARTLY_SHIPPED = ("Part of this order was already shipped; labels for further parcels are not offered on this route. "
+                  "Use the marketplace's own tools.")
+
+
 def refusal(host: Host, order: Order) -> str | None:
-    """Why no label can be bought for ``order`` now, or ``None`` when one can."""
+    """Why no label can be bought for ``order`` now (one of the sentences above), or ``None`` when one can."""
     if not offered(host, order):
-        return "This marketplace does not sell shipping labels for this connection."
+        return NOT_OFFERED
     if label_bought(order.id):
-        return "A label was already bought for this order; one parcel per order on this route."
+        return ALREADY_BOUGHT
     if order.pickup:
-        return "Click & Collect orders are collected in the store; they need no shipping label."
+        return PICKUP
     if order.is_test:
-        return "Test orders are never sent to the marketplace, so no label can be bought for them."
+        return TEST_ORDER
     if order.status in (OrderStatus.CANCELLED.value, OrderStatus.SHIPPED.value) or order.state != OrderState.CREATED:
-        return "Labels are bought for open orders that are in the shop."
+        return NOT_OPEN
     if any(line.quantity_shipped for line in order.lines) or _shipments_sent(order):
-        return ("Part of this order was already shipped; labels for further parcels are not offered on this route. "
-                "Use the marketplace's own tools.")
+        return PARTLY_SHIPPED
     return None
 
 
@@ -86,11 +84,12 @@ def quote(host: Host, order: Order, parcel: Parcel, ship_from: Mapping[str, str]
     return host.channel_adapter(order.connection).label_rates(request)
 
 
-def buy(host: Host, order: Order, purchase: Purchase) -> ShippingLabel:
-    """Buy the chosen rate's label once (L2); commits.
+def buy(host: Host, order: Order, token: str, rate_id: str) -> ShippingLabel:
+    """Buy the label of rate ``rate_id`` from the quote ``token`` once (L2); commits.
 
     An attempt left unfinished by a crash or a timeout is resumed with its
-    own key and choice. Raises :class:`LabelRefused`, ``DeliveryRejected``
+    own key and choice (the ``token`` and ``rate_id`` given now are then
+    not used). Raises :class:`LabelRefused`, ``DeliveryRejected``
     (the marketplace refused: the attempt is closed, a new quote can be
     bought) or another ``AdapterError`` (unknown outcome: the attempt stays
     open and the next try resumes it).
@@ -100,12 +99,11 @@ def buy(host: Host, order: Order, purchase: Purchase) -> ShippingLabel:
         reason = refusal(host, order)
         if reason is not None:
             raise LabelRefused(reason)
-        attempt = _start(host, order, purchase)
-    choice = Purchase(**{k: attempt.payload[k] for k in ("token", "rate_id", "carrier", "service")})
+        attempt = _start(host, order, token, rate_id)
     channel = host.channel_adapter(order.connection)
     checkpoint("labels.before_purchase")
     try:
-        bought = channel.buy_label(choice.token, choice.rate_id, attempt.idempotency_key)
+        bought = channel.buy_label(attempt.payload["token"], attempt.payload["rate_id"], attempt.idempotency_key)
     except DeliveryRejected as exc:
         attempt.state, attempt.last_error = OutboxState.FAILED, exc.message
         history.record(order, host.clock.now(), "label_refused", "The marketplace did not sell the label: {error}",
@@ -138,7 +136,7 @@ def _open_attempt(order: Order) -> OutboxMessage | None:
         OutboxMessage.state == OutboxState.SENDING)).scalars().first()
 
 
-def _start(host: Host, order: Order, purchase: Purchase) -> OutboxMessage:
+def _start(host: Host, order: Order, token: str, rate_id: str) -> OutboxMessage:
     """Write the attempt with a fresh idempotency key before anything is bought; commits."""
     tries = db.session.execute(sa.select(sa.func.count()).select_from(OutboxMessage).where(
         OutboxMessage.order_id == order.id, OutboxMessage.kind == KIND)).scalar_one()
@@ -146,8 +144,7 @@ def _start(host: Host, order: Order, purchase: Purchase) -> OutboxMessage:
     attempt = OutboxMessage(
         connection_id=order.connection_id, order_id=order.id, kind=KIND,
         idempotency_key=f"label:{order.connection_id}:{order.id}:{int(tries) + 1}",
-        payload={"marketplace_order_id": order.marketplace_order_id, "token": purchase.token,
-                 "rate_id": purchase.rate_id, "carrier": purchase.carrier, "service": purchase.service},
+        payload={"marketplace_order_id": order.marketplace_order_id, "token": token, "rate_id": rate_id},
         state=OutboxState.SENDING, attempts=1, next_attempt_at=now, created_at=now)
     db.session.add(attempt)
     db.session.commit()

@@ -31,6 +31,9 @@ bp.before_request(require_login)
 
 #: The address fields kept in ``connection.settings["ship_from"]``.
 ADDRESS_KEYS = ("name", "line1", "line2", "city", "postal_code", "region", "country_code", "phone")
+#: Label formats served as themselves (ZPL is plain text for the printer).
+LABEL_TYPES = {"application/pdf": ("application/pdf", "pdf"), "image/png": ("image/png", "png"),
+               "text/plain": ("text/plain", "zpl")}
 _SIZE = [InputRequired(), NumberRange(min=1, max=300, message=_l("Enter a size from 1 to 300 cm."))]
 
 
@@ -55,8 +58,6 @@ class ParcelForm(FlaskForm):
 class BuyForm(FlaskForm):
     token = HiddenField(validators=[DataRequired(), Length(max=2000)])
     rate_id = HiddenField(validators=[DataRequired(), Length(max=500)])
-    carrier = HiddenField(validators=[Length(max=200)])
-    service = HiddenField(validators=[Length(max=200)])
 
 
 def _order(order_id: int) -> Order:
@@ -108,9 +109,8 @@ def buy(order_id: int) -> Any:
     form = BuyForm()
     if not form.validate_on_submit():
         abort(400)
-    purchase = labels.Purchase(form.token.data, form.rate_id.data, form.carrier.data or "", form.service.data or "")
     try:
-        label = labels.buy(current_host(), order, purchase)
+        label = labels.buy(current_host(), order, form.token.data, form.rate_id.data)
     except labels.LabelRefused as exc:
         flash(_explain(str(exc)), "error")
         return redirect(url_for("labels.rates", order_id=order.id))
@@ -129,25 +129,21 @@ def document(order_id: int) -> Response:
     label = db.session.execute(sa.select(ShippingLabel).filter_by(order_id=order.id)).scalar_one_or_none()
     if label is None or label.document is None:
         abort(404)
-    extension = {"application/pdf": "pdf", "image/png": "png"}.get(label.media_type, "txt")
-    return Response(label.document, mimetype=label.media_type, headers={
-        "Content-Disposition": f'attachment; filename="label-{order.marketplace_order_id}.{extension}"'})
+    # the type comes from the marketplace: anything but a label format is served as bytes, never rendered
+    mimetype, extension = LABEL_TYPES.get(label.media_type, ("application/octet-stream", "bin"))
+    return Response(label.document, mimetype=mimetype, headers={
+        "Content-Disposition": f'attachment; filename="label-{order.marketplace_order_id}.{extension}"',
+        "X-Content-Type-Options": "nosniff"})
 
 
 #: The engine's refusals in the merchant's language.
 REFUSALS = {
-    "This marketplace does not sell shipping labels for this connection.": _l(
-        "This marketplace does not sell shipping labels for this connection."),
-    "A label was already bought for this order; one parcel per order on this route.": _l(
-        "A label was already bought for this order; one parcel per order on this route."),
-    "Click & Collect orders are collected in the store; they need no shipping label.": _l(
-        "Click & Collect orders are collected in the store; they need no shipping label."),
-    "Test orders are never sent to the marketplace, so no label can be bought for them.": _l(
-        "Test orders are never sent to the marketplace, so no label can be bought for them."),
-    "Labels are bought for open orders that are in the shop.": _l(
-        "Labels are bought for open orders that are in the shop."),
-    ("Part of this order was already shipped; labels for further parcels are not offered on this route. "
-     "Use the marketplace's own tools."): _l(
+    labels.NOT_OFFERED: _l("This marketplace does not sell shipping labels for this connection."),
+    labels.ALREADY_BOUGHT: _l("A label was already bought for this order; one parcel per order on this route."),
+    labels.PICKUP: _l("Click & Collect orders are collected in the store; they need no shipping label."),
+    labels.TEST_ORDER: _l("Test orders are never sent to the marketplace, so no label can be bought for them."),
+    labels.NOT_OPEN: _l("Labels are bought for open orders that are in the shop."),
+    labels.PARTLY_SHIPPED: _l(
         "Part of this order was already shipped; labels for further parcels are not offered on this route. "
         "Use the marketplace's own tools."),
 }
