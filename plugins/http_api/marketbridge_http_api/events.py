@@ -13,7 +13,7 @@ or status) are therefore the same, and the second sighting queues nothing.
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any, Mapping
 
 import sqlalchemy as sa
@@ -22,7 +22,7 @@ from marketbridge.adapters import Shipped, ShippedLine, ShopEvent, ShopOrderRef,
 from marketbridge.models import db
 
 from marketbridge_http_api.feeds import next_seq
-from marketbridge_http_api.tables import events, orders
+from marketbridge_http_api.tables import events, iso, orders
 
 STATUS = "status"
 SHIPMENT = "shipment"
@@ -36,7 +36,7 @@ def record_status(feed: str, order: Any, status: str, now: datetime) -> ShopEven
         return None
     seq = next_seq(feed)
     db.session.execute(sa.insert(events).values(feed=feed, order_id=order.id, seq=seq, kind=STATUS, key=str(seq),
-                                                payload={"status": status, "changed_at": _iso(now)},
+                                                payload={"status": status, "changed_at": iso(now)},
                                                 created_at=now))
     requested = None if order.requested_status == status else order.requested_status
     db.session.execute(sa.update(orders).where(orders.c.id == order.id)
@@ -60,9 +60,9 @@ def record_shipment(feed: str, order: Any, shipment: Mapping[str, Any],
         "tracking_number": shipment.get("tracking_number"),
         "carrier": shipment.get("carrier"),
         "service": shipment.get("service"),
-        "shipped_at": _iso(shipment["shipped_at"]),
+        "shipped_at": iso(shipment["shipped_at"]),
         "lines": [dict(line) for line in shipment.get("lines", [])],
-        "received_at": _iso(now),
+        "received_at": iso(now),
     }
     seq = next_seq(feed)
     db.session.execute(sa.insert(events).values(feed=feed, order_id=order.id, seq=seq, kind=SHIPMENT,
@@ -103,12 +103,6 @@ def _event(row: Any) -> ShopEvent:
         carrier=payload.get("carrier"), shipping_method=payload.get("service"),
         lines=tuple(ShippedLine(quantity=line["quantity"], product_id=line.get("product_id"), sku=line.get("sku"))
                     for line in payload.get("lines", [])))
-
-
-def _iso(value: datetime) -> str:
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    return value.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
 
 
 def _parse(text: str) -> datetime:

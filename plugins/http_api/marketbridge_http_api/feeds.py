@@ -66,19 +66,10 @@ def touch(feed: str, now: datetime) -> None:
     row = feed_row(feed)
     if row is None:
         return
-    last = _aware(row.last_call_at)
-    if last is not None and (now - last).total_seconds() < TOUCH_EVERY:
+    if row.last_call_at is not None and (now - row.last_call_at).total_seconds() < TOUCH_EVERY:
         return
     values: dict[str, Any] = {"last_call_at": now}
     if row.first_call_at is None:
         values["first_call_at"] = now
     db.session.execute(sa.update(feeds).where(feeds.c.feed == feed).values(**values))
 
-
-def _aware(value: datetime | None) -> datetime | None:
-    """SQLite hands timezone-aware columns back naive; they were written in UTC."""
-    if value is not None and value.tzinfo is None:
-        from datetime import timezone
-
-        return value.replace(tzinfo=timezone.utc)
-    return value

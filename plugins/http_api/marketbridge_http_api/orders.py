@@ -8,7 +8,7 @@ connection's name and the tags.
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -18,7 +18,7 @@ from marketbridge.models import Connection, Order, db
 from marketbridge.order import dump_order
 
 from marketbridge_http_api.feeds import next_seq
-from marketbridge_http_api.tables import orders
+from marketbridge_http_api.tables import iso, orders
 
 
 def draft_json(draft: OrderDraft) -> dict[str, Any]:
@@ -91,15 +91,6 @@ def number_core_orders(shop_id: int, order_id: int, number: str) -> int:
                                sa.or_(Order.shop_order_number.is_(None), Order.shop_order_number != number))
         .values(shop_order_number=number).execution_options(synchronize_session=False))
     return int(result.rowcount or 0)
-
-
-def iso(value: datetime | None) -> str | None:
-    """ISO 8601 in UTC (SQLite returns naive datetimes; they were written in UTC)."""
-    if value is None:
-        return None
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    return value.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
 
 
 def order_json(row: Any) -> dict[str, Any]:
