@@ -88,11 +88,16 @@ def worker_command(workers: int, beat: bool) -> None:
 def run_command(host: str, port: int, no_worker: bool) -> None:
     """Upgrade the database, start the embedded worker and serve the pages."""
     from flask_migrate import upgrade
-    from waitress import serve
+    from waitress import create_server
 
     from marketbridge.jobs.runner import EmbeddedWorker
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
+    try:  # take the port first: a second instance stops here, before it starts a worker or a demo
+        server = create_server(app, host=host, port=port, threads=8)
+    except OSError as exc:
+        raise click.ClickException(f"Cannot listen on {host}:{port} ({exc.strerror}). Is Marketbridge already "
+                                   "running? Stop it, or choose another port with --port.") from None
     upgrade(revision="heads")
     demo = None
     if app.config.get("DEMO"):
@@ -109,7 +114,7 @@ def run_command(host: str, port: int, no_worker: bool) -> None:
         worker.start()
     click.echo(f"Marketbridge is running on http://{host}:{port}/")
     try:
-        serve(app, host=host, port=port, threads=8)
+        server.run()
     finally:
         if worker is not None:
             worker.stop()
